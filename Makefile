@@ -1,0 +1,53 @@
+# moon: `make run` starts the whole system; `make test` runs every check CI runs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export DJANGO_SETTINGS_MODULE := moon.settings
+
+.PHONY: run test lint typecheck pytest demo bench drills system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall only when the pinned requirements change.
+$(VENV)/.base-installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements/base.txt requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $@
+
+# Debian packages the full suite needs: PostgreSQL, Redis and Chromium (installed when root).
+system-deps:
+	@missing=""; \
+	ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "missing Debian packages:$$missing (install them, or run as root)"; exit 1; \
+	  fi; \
+	fi
+
+run: $(VENV)/.base-installed
+	@scripts/run
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy .
+
+test: system-deps $(VENV)/.dev-installed lint typecheck
+	APP_ENV=test scripts/with-services sh -c '\
+	  $(BIN)/python manage.py makemigrations --check --dry-run && \
+	  $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)'
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,322 @@
+"""PumpPortal data WebSocket: frame parsing and the one long-lived listener connection.
+
+PumpPortal bans clients that open many connections, so the listener keeps exactly one, and
+reconnects with exponential backoff and full jitter. The feed has no application-level ping:
+migrations come minutes apart, so the listener also subscribes to token creations (several a
+minute) and treats any frame as proof of life; a socket silent for ``silence_seconds`` is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+from websockets.asyncio.client import ClientConnection, connect
+
+logger = logging.getLogger(__name__)
+
+SUBSCRIBE_MIGRATION: dict[str, str] = {"method": "subscribeMigration"}
+SUBSCRIBE_NEW_TOKEN: dict[str, str] = {"method": "subscribeNewToken"}
+
+STOP_GRACE_SECONDS = 3.0
+
+BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_BASE58_VALUES = {char: value for value, char in enumerate(BASE58_ALPHABET)}
+
+
+def b58decode(text: str) -> bytes:
+    """Bitcoin-alphabet base58 to bytes; each leading '1' is a leading zero byte.
+
+    Raises ValueError on a character outside the alphabet.
+    """
+    number = 0
+    for char in text:
+        value = _BASE58_VALUES.get(char)
+        if value is None:
+            raise ValueError(f"not a base58 character: {char!r}")
+        number = number * 58 + value
+    leading_zeros = len(text) - len(text.lstrip("1"))
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return b"\x00" * leading_zeros + body
+
+
+def is_valid_mint(value: object) -> TypeGuard[str]:
+    """A Solana address: 32-44 base58 characters that decode to exactly 32 bytes."""
+    if not isinstance(value, str) or not 32 <= len(value) <= 44:
+        return False
+    try:
+        return len(b58decode(value)) == 32
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Migration:
+    signature: str
+    mint: str
+    pool: str | None
+
+
+@dataclass(frozen=True)
+class Creation:
+    mint: str
+
+
+@dataclass(frozen=True)
+class Ack:
+    message: str
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Garbage:
+    reason: str
+
+
+Frame = Migration | Creation | Ack | Ignored | Garbage
+
+
+def _clip(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def parse_frame(text: str | bytes) -> Frame:
+    """Classify one WebSocket frame; never raises."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return Garbage("frame is not UTF-8")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return Garbage(f"frame is not JSON: {_clip(text)}")
+    if not isinstance(payload, dict):
+        return Garbage(f"frame is not a JSON object: {_clip(payload)}")
+    if "txType" not in payload:
+        message = payload.get("message")
+        if isinstance(message, str):
+            return Ack(message)
+        return Ignored(f"object without txType, keys {sorted(payload)}")
+    return _parse_event(payload)
+
+
+def _parse_event(payload: dict[str, Any]) -> Frame:
+    tx_type = payload["txType"]
+    if not isinstance(tx_type, str):
+        return Garbage(f"txType is not a string: {_clip(tx_type)}")
+    if tx_type not in ("migrate", "create"):
+        return Ignored(f"txType {tx_type!r}")
+    mint = payload.get("mint")
+    if not is_valid_mint(mint):
+        return Garbage(f"{tx_type} frame with an invalid mint: {_clip(mint)}")
+    if tx_type == "create":
+        return Creation(mint)
+    signature = payload.get("signature")
+    if not isinstance(signature, str) or not signature:
+        return Garbage(f"migrate frame without a string signature: {_clip(signature)}")
+    pool = payload.get("pool")
+    return Migration(signature=signature, mint=mint, pool=pool if isinstance(pool, str) else None)
+
+
+@dataclass(frozen=True)
+class ListenerState:
+    """What /health shows about the feed; times are epoch seconds."""
+
+    connected: bool = False
+    connected_since: float | None = None
+    last_frame_at: float | None = None
+    migrations_seen: int = 0
+    creations_seen: int = 0
+    garbage_seen: int = 0
+    reconnects: int = 0
+    last_error: str | None = None
+
+
+class _Silence(Exception):
+    pass
+
+
+class PumpPortalListener:
+    """Keeps one subscription to PumpPortal alive and hands every migration to ``on_migration``.
+
+    A connection counts as healthy, and resets the backoff, once it has received a frame and
+    stayed up for ``healthy_after`` seconds: a server that accepts and drops at once would
+    otherwise be hammered at the base delay.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        on_migration: Callable[[Migration], Awaitable[None]],
+        *,
+        silence_seconds: float = 300,
+        backoff_base: float = 1.0,
+        backoff_max: float = 60.0,
+        healthy_after: float = 30.0,
+        open_timeout: float = 10.0,
+        on_state: Callable[[ListenerState], None] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.url = url
+        self.on_migration = on_migration
+        self.silence_seconds = silence_seconds
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.healthy_after = healthy_after
+        self.open_timeout = open_timeout
+        self.on_state = on_state
+        self._sleep = sleep
+        self._jitter = jitter
+        self._clock = clock
+        self.state = ListenerState()
+        self._session_frames = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Listen until ``stop`` is set; returns promptly then, even mid-receive or mid-backoff."""
+        failures = 0
+        first = True
+        while not stop.is_set():
+            if not first:
+                self._update(reconnects=self.state.reconnects + 1)
+            first = False
+            healthy = await self._session_until_stop(stop)
+            if stop.is_set():
+                break
+            failures = 1 if healthy else failures + 1
+            delay = self._backoff_delay(failures)
+            logger.info("pumpportal: reconnecting in %.2fs", delay)
+            await self._wait(stop, delay)
+        logger.info("pumpportal: listener stopped")
+
+    async def _session_until_stop(self, stop: asyncio.Event) -> bool:
+        """Run one session until it ends or ``stop`` is set.
+
+        On stop, an open connection gets ``STOP_GRACE_SECONDS`` to close itself politely; a
+        connection still in its handshake is cancelled at once.
+        """
+        session = asyncio.ensure_future(self._session(stop))
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({session, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if not session.done() and self.state.connected:
+                # An open socket is closed by the session itself, with a close frame; a
+                # handshake in progress is simply cut off below.
+                await asyncio.wait({session}, timeout=STOP_GRACE_SECONDS)
+        finally:
+            stopper.cancel()
+            if not session.done():
+                session.cancel()
+            await asyncio.gather(stopper, session, return_exceptions=True)
+        return session.result() if not session.cancelled() else False
+
+    def _backoff_delay(self, failures: int) -> float:
+        """Full jitter: uniform in [0, min(backoff_max, backoff_base * 2**(failures-1))]."""
+        return self._jitter() * min(self.backoff_max, self.backoff_base * 2.0 ** (failures - 1))
+
+    async def _wait(self, stop: asyncio.Event, delay: float) -> None:
+        sleeper = asyncio.ensure_future(self._sleep(delay))
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, stopper):
+                task.cancel()
+            await asyncio.gather(sleeper, stopper, return_exceptions=True)
+
+    async def _session(self, stop: asyncio.Event) -> bool:
+        """One connection, start to end; answers whether it stayed healthy."""
+        opened_at: float | None = None
+        self._session_frames = 0
+        try:
+            async with connect(self.url, open_timeout=self.open_timeout, close_timeout=2) as ws:
+                opened_at = time.monotonic()
+                self._update(connected=True, connected_since=self._clock())
+                logger.info("pumpportal: connected to %s", self.url)
+                await ws.send(json.dumps(SUBSCRIBE_MIGRATION))
+                await ws.send(json.dumps(SUBSCRIBE_NEW_TOKEN))
+                await self._read_until_closed(ws, stop)
+        except asyncio.CancelledError:
+            self._update(connected=False, connected_since=None)
+            raise
+        except _Silence:
+            self._disconnected(f"no frame for {self.silence_seconds}s")
+        except Exception as exc:
+            self._disconnected(f"{type(exc).__name__}: {exc}")
+        else:
+            self._update(connected=False, connected_since=None)
+        lived = 0.0 if opened_at is None else time.monotonic() - opened_at
+        return self._session_frames > 0 and lived >= self.healthy_after
+
+    async def _read_until_closed(self, ws: ClientConnection, stop: asyncio.Event) -> None:
+        closer = asyncio.ensure_future(self._close_on_stop(ws, stop))
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self.silence_seconds):
+                        raw = await ws.recv()
+                except TimeoutError:
+                    await ws.close()
+                    raise _Silence from None
+                self._session_frames += 1
+                await self._handle(raw)
+        except Exception:
+            if stop.is_set():
+                return
+            raise
+        finally:
+            closer.cancel()
+            await asyncio.gather(closer, return_exceptions=True)
+
+    async def _close_on_stop(self, ws: ClientConnection, stop: asyncio.Event) -> None:
+        await stop.wait()
+        await ws.close()
+
+    async def _handle(self, raw: str | bytes) -> None:
+        frame = parse_frame(raw)
+        now = self._clock()
+        if isinstance(frame, Migration):
+            self._update(last_frame_at=now, migrations_seen=self.state.migrations_seen + 1)
+            await self._deliver(frame)
+        elif isinstance(frame, Creation):
+            self._update(last_frame_at=now, creations_seen=self.state.creations_seen + 1)
+        elif isinstance(frame, Garbage):
+            logger.warning("pumpportal: skipped a garbage frame: %s", frame.reason)
+            self._update(last_frame_at=now, garbage_seen=self.state.garbage_seen + 1)
+        else:
+            if isinstance(frame, Ack):
+                logger.info("pumpportal: %s", frame.message)
+            self._update(last_frame_at=now)
+
+    async def _deliver(self, migration: Migration) -> None:
+        try:
+            await self.on_migration(migration)
+        except Exception:
+            logger.exception("pumpportal: on_migration failed for %s", migration.mint)
+
+    def _disconnected(self, reason: str) -> None:
+        logger.warning("pumpportal: disconnected: %s", reason)
+        self._update(connected=False, connected_since=None, last_error=reason)
+
+    def _update(self, **changes: Any) -> None:
+        self.state = dataclasses.replace(self.state, **changes)
+        if self.on_state is None:
+            return
+        try:
+            self.on_state(self.state)
+        except Exception:
+            logger.exception("pumpportal: on_state callback failed")

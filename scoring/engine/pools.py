@@ -1,0 +1,101 @@
+"""One DexScreener pair as a typed pool, and the kept-pool filter of the scoring spec."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from .issues import QualityIssue
+from .pair_reader import PairReader
+from .params import ScoringParams
+
+
+@dataclass(frozen=True)
+class PoolSnapshot:
+    """One pair of the token, typed; what a ``Pool`` row stores."""
+
+    pair_address: str
+    dex_id: str
+    labels: tuple[str, ...]
+    quote_symbol: str
+    url: str
+    liquidity_usd: float | None
+    buys_5m: int
+    sells_5m: int
+    buys_1h: int
+    sells_1h: int
+    volume_5m: float
+    volume_1h: float
+    volume_24h: float
+    price_usd: float | None
+    price_change_5m: float | None
+    price_change_1h: float | None
+    pair_created_at: datetime | None
+    kept: bool
+
+
+def parse_pool(
+    pair: Mapping[str, Any], params: ScoringParams, *, label: str
+) -> tuple[PoolSnapshot | None, tuple[QualityIssue, ...]]:
+    """A raw pair -> (pool, no issues), or (None, its critical issues).
+
+    Required: pairAddress, dexId, quoteToken.symbol, and the m5/h1 windows of txns and volume
+    on pairs of non-excluded dexes (DexScreener always sends those windows; the bonding-curve
+    pairs of excluded dexes are never scored, so their windows may be absent and count as 0).
+    Optional (None when absent): liquidity.usd (absent on bonding curves), priceUsd, each
+    priceChange window (DexScreener omits windows without data), pairCreatedAt.
+    """
+    reader = PairReader(pair, label)
+    dex_id = reader.text("dexId", required=True)
+    windows = not is_excluded_dex(dex_id, params)
+    pool = PoolSnapshot(
+        pair_address=reader.text("pairAddress", required=True),
+        dex_id=dex_id,
+        labels=reader.labels(),
+        quote_symbol=reader.text("quoteToken", "symbol", required=True),
+        url=reader.optional_text("url") or "",
+        liquidity_usd=reader.amount(
+            "liquidity", "usd", required=False, negative_code="negative_liquidity"
+        ),
+        buys_5m=reader.count("txns", "m5", "buys", required=windows),
+        sells_5m=reader.count("txns", "m5", "sells", required=windows),
+        buys_1h=reader.count("txns", "h1", "buys", required=windows),
+        sells_1h=reader.count("txns", "h1", "sells", required=windows),
+        volume_5m=_volume(reader, "m5", required=windows),
+        volume_1h=_volume(reader, "h1", required=windows),
+        volume_24h=_volume(reader, "h24", required=False),
+        price_usd=reader.price("priceUsd"),
+        price_change_5m=reader.change("priceChange", "m5"),
+        price_change_1h=reader.change("priceChange", "h1"),
+        pair_created_at=reader.timestamp("pairCreatedAt"),
+        kept=False,
+    )
+    if reader.issues:
+        return None, tuple(reader.issues)
+    return replace(pool, kept=is_kept(pool, params)), ()
+
+
+def is_kept(pool: PoolSnapshot, params: ScoringParams) -> bool:
+    """Kept = dexId not excluded, quote symbol allowed, liquidity.usd >= min_pool_liquidity_usd.
+
+    Names compare case-insensitively: staff type "sol" as readily as "SOL".
+    """
+    allowed = {symbol.casefold() for symbol in params.allowed_quote_symbols}
+    return (
+        not is_excluded_dex(pool.dex_id, params)
+        and pool.quote_symbol.casefold() in allowed
+        and pool.liquidity_usd is not None
+        and pool.liquidity_usd >= params.min_pool_liquidity_usd
+    )
+
+
+def is_excluded_dex(dex_id: str, params: ScoringParams) -> bool:
+    """True for the bonding-curve / launchpad dexes listed in ``excluded_dex_ids``."""
+    return dex_id.casefold() in {excluded.casefold() for excluded in params.excluded_dex_ids}
+
+
+def _volume(reader: PairReader, window: str, *, required: bool) -> float:
+    volume = reader.amount("volume", window, required=required, negative_code="negative_volume")
+    return volume or 0.0

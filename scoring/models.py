@@ -1,0 +1,163 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from scoring.engine import ScoringParams
+
+
+def validate_alpha(value: float) -> None:
+    if not 0 < value <= 1:
+        raise ValidationError(
+            "EWMA alpha must be above 0 and at most 1 (got %(value)s).",
+            code="alpha_range",
+            params={"value": value},
+        )
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def validate_csv_list(value: str) -> None:
+    if any(not item.replace("-", "").replace("_", "").isalnum() for item in _split(value)):
+        raise ValidationError("Give a comma-separated list of plain names.", code="csv_list")
+
+
+NON_NEGATIVE = [MinValueValidator(0.0)]
+
+
+class ScoringSettingsQuerySet(models.QuerySet["ScoringSettings"]):
+    def active(self) -> "ScoringSettings":
+        """The newest version: the one every refresh applies."""
+        latest = self.order_by("-version").first()
+        return latest if latest is not None else ScoringSettings()
+
+
+class ScoringSettings(models.Model):
+    """Runtime scoring settings. Rows are never edited: each save is a new version."""
+
+    class Model(models.TextChoices):
+        HYBRID_MOMENTUM = "hybrid_momentum", "Hybrid momentum"
+        LEGACY = "legacy", "Legacy"
+
+    class ActivationRule(models.TextChoices):
+        ARBITRAGE = "arbitrage", "PumpSwap + external pool (arbitrage)"
+        ANY_POOL = "any_pool", "Any kept pool"
+
+    version = models.PositiveIntegerField(unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why this version exists.")
+
+    scoring_model_active = models.CharField(
+        max_length=32, choices=Model, default=Model.HYBRID_MOMENTUM
+    )
+    w_tx = models.FloatField("weight: tx acceleration", default=0.25, validators=NON_NEGATIVE)
+    w_vol = models.FloatField("weight: volume momentum", default=0.25, validators=NON_NEGATIVE)
+    w_fresh = models.FloatField("weight: freshness", default=0.25, validators=NON_NEGATIVE)
+    w_oi = models.FloatField("weight: orderflow imbalance", default=0.25, validators=NON_NEGATIVE)
+    ewma_alpha = models.FloatField(default=0.3, validators=[validate_alpha])
+    freshness_threshold_hours = models.FloatField(default=6.0, validators=[MinValueValidator(0.1)])
+    min_score = models.FloatField(
+        default=0.3, validators=NON_NEGATIVE, help_text="Smoothed score from which a token is hot."
+    )
+    hot_interval_sec = models.PositiveIntegerField(
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(3600)]
+    )
+    cold_interval_sec = models.PositiveIntegerField(
+        default=120, validators=[MinValueValidator(5), MaxValueValidator(86400)]
+    )
+    min_pool_liquidity_usd = models.FloatField(default=500.0, validators=NON_NEGATIVE)
+    excluded_dex_ids = models.CharField(
+        max_length=300, default="pumpfun,launchlab", blank=True, validators=[validate_csv_list]
+    )
+    allowed_quote_symbols = models.CharField(
+        max_length=300, default="SOL,WSOL,USDC,USD1", validators=[validate_csv_list]
+    )
+    activation_min_liquidity_usd = models.FloatField(default=200.0, validators=NON_NEGATIVE)
+    activation_rule = models.CharField(
+        max_length=16, choices=ActivationRule, default=ActivationRule.ARBITRAGE
+    )
+    monitoring_timeout_hours = models.FloatField(default=12.0, validators=[MinValueValidator(0.1)])
+    archive_below_hours = models.FloatField(default=12.0, validators=[MinValueValidator(0.1)])
+    weight_s = models.FloatField(
+        "legacy weight: price surge", default=0.35, validators=NON_NEGATIVE
+    )
+    weight_l = models.FloatField("legacy weight: liquidity", default=0.25, validators=NON_NEGATIVE)
+    weight_m = models.FloatField("legacy weight: momentum", default=0.20, validators=NON_NEGATIVE)
+    weight_t = models.FloatField("legacy weight: trading", default=0.20, validators=NON_NEGATIVE)
+    snapshot_retention_days = models.PositiveIntegerField(
+        default=14, validators=[MinValueValidator(1)]
+    )
+
+    objects = ScoringSettingsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = "scoring settings"
+        verbose_name_plural = "scoring settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(w_tx__gte=0) & Q(w_vol__gte=0) & Q(w_fresh__gte=0) & Q(w_oi__gte=0),
+                name="scoring_weights_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(ewma_alpha__gt=0) & Q(ewma_alpha__lte=1), name="scoring_alpha_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.scoring_model_active})"
+
+    def to_params(self) -> ScoringParams:
+        """The engine's view of these settings."""
+        return ScoringParams(
+            scoring_model_active=self.scoring_model_active,
+            w_tx=self.w_tx,
+            w_vol=self.w_vol,
+            w_fresh=self.w_fresh,
+            w_oi=self.w_oi,
+            ewma_alpha=self.ewma_alpha,
+            freshness_threshold_hours=self.freshness_threshold_hours,
+            min_score=self.min_score,
+            min_pool_liquidity_usd=self.min_pool_liquidity_usd,
+            excluded_dex_ids=_split(self.excluded_dex_ids),
+            allowed_quote_symbols=_split(self.allowed_quote_symbols),
+            activation_min_liquidity_usd=self.activation_min_liquidity_usd,
+            activation_rule=self.activation_rule,
+            weight_s=self.weight_s,
+            weight_l=self.weight_l,
+            weight_m=self.weight_m,
+            weight_t=self.weight_t,
+        )
+
+
+class TokenScore(models.Model):
+    """One snapshot per token per refresh; none is ever skipped."""
+
+    token = models.ForeignKey("tokens.Token", on_delete=models.CASCADE, related_name="scores")
+    score = models.FloatField()
+    smoothed_score = models.FloatField()
+    raw_components = models.JSONField(default=dict)
+    smoothed_components = models.JSONField(default=dict)
+    scoring_model = models.CharField(max_length=50)
+    metrics = models.JSONField(default=dict)
+    settings_version = models.PositiveIntegerField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "token_scores"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["token", "-created_at"], name="score_token_created_idx"),
+            models.Index(fields=["created_at"], name="score_created_idx"),
+            models.Index(fields=["scoring_model"], name="score_model_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.score:.4f} @ {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,249 @@
+"""The refresh path: fetch a batch of tokens' pairs, score each, persist everything in bulk.
+
+One TokenScore per token per refresh, never skipped: a failed fetch or bad data still writes a
+fallback snapshot. Queries per batch are constant: settings, tokens, then one transaction of
+bulk writes.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.db import transaction
+from django.utils import timezone
+
+from scoring.engine import (
+    Aggregation,
+    Evaluation,
+    EwmaState,
+    activation_passes,
+    aggregate,
+    evaluate,
+)
+from scoring.models import ScoringSettings, TokenScore
+from tokens.models import Pool, Token
+from tokens.services.lifecycle import token_apply_activation
+
+HISTORY = 10
+TOKEN_FIELDS = [
+    "name",
+    "symbol",
+    "image_url",
+    "status",
+    "activated_at",
+    "activation_misses",
+    "last_updated_at",
+    "refresh_lease_until",
+    "score",
+    "smoothed_score",
+    "scored_at",
+    "scoring_model",
+    "raw_components",
+    "smoothed_components",
+    "metrics",
+    "liquidity_usd",
+    "tx_5m",
+    "volume_5m",
+    "pool_count",
+    "ewma_state",
+    "recent_good_scores",
+]
+POOL_FIELDS = [
+    "token",
+    "dex_id",
+    "labels",
+    "quote_symbol",
+    "url",
+    "kept",
+    "liquidity_usd",
+    "buys_5m",
+    "sells_5m",
+    "buys_1h",
+    "sells_1h",
+    "volume_5m",
+    "volume_1h",
+    "volume_24h",
+    "price_usd",
+    "price_change_5m",
+    "price_change_1h",
+    "pair_created_at",
+    "updated_at",
+]
+
+
+class PairFetcher(Protocol):
+    def fetch_pairs(self, mints: Sequence[str]) -> Any: ...
+
+
+@dataclass
+class RefreshReport:
+    tokens: int = 0
+    requests: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    activated: int = 0
+    seconds: float = 0.0
+
+    def merge(self, other: "RefreshReport") -> None:
+        self.tokens += other.tokens
+        self.requests += other.requests
+        self.outcomes.update(other.outcomes)
+        self.activated += other.activated
+        self.seconds += other.seconds
+
+
+def tokens_refresh(*, token_ids: Sequence[int], fetcher: PairFetcher) -> RefreshReport:
+    """Fetch, score and store the refreshable tokens among `token_ids`."""
+    started = time.monotonic()
+    tokens = list(Token.objects.refreshable().filter(pk__in=token_ids))
+    if not tokens:
+        return RefreshReport()
+    result = fetcher.fetch_pairs([token.mint_address for token in tokens])
+    errors = {mint: f"{error.kind}: {error.message}" for mint, error in result.errors.items()}
+    report = tokens_score(tokens=tokens, pairs=result.pairs, errors=errors)
+    report.requests = result.requests
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def tokens_score(
+    *,
+    tokens: Sequence[Token],
+    pairs: Mapping[str, Sequence[Mapping[str, Any]]],
+    errors: Mapping[str, str],
+    now: datetime | None = None,
+) -> RefreshReport:
+    """Score `tokens` from their `pairs` (or fetch `errors`); persist in one transaction."""
+    now = now or timezone.now()
+    settings = ScoringSettings.objects.active()
+    params = settings.to_params()
+    report = RefreshReport(tokens=len(tokens))
+    snapshots: list[TokenScore] = []
+    pools: dict[str, Pool] = {}
+    for token in tokens:
+        error = errors.get(token.mint_address)
+        aggregation = None
+        if error is None:
+            aggregation = aggregate(
+                token.mint_address,
+                pairs.get(token.mint_address, []),
+                params,
+                migrated_at=token.migrated_at,
+                now=now,
+                previous_pool_count=token.pool_count if token.scored_at else None,
+            )
+        evaluation = evaluate(
+            aggregation,
+            params,
+            previous=_ewma_state(token),
+            recent_good_smoothed=token.recent_good_scores,
+            fetch_error=error,
+        )
+        was_active = token.status == Token.Status.ACTIVE
+        _apply(token, evaluation, aggregation, now)
+        if aggregation is not None and not aggregation.critical:
+            token_apply_activation(
+                token=token, passes=activation_passes(aggregation.pools, params), now=now
+            )
+            pools.update((row.pair_address, row) for row in _pool_rows(token, aggregation, now))
+        report.activated += int(not was_active and token.status == Token.Status.ACTIVE)
+        report.outcomes[evaluation.fallback or "ok"] += 1
+        snapshots.append(_snapshot(token, evaluation, settings.version, now))
+    with transaction.atomic():
+        TokenScore.objects.bulk_create(snapshots, batch_size=1000)
+        if pools:
+            Pool.objects.bulk_create(
+                list(pools.values()),
+                batch_size=1000,
+                update_conflicts=True,
+                unique_fields=["pair_address"],
+                update_fields=POOL_FIELDS,
+            )
+        Token.objects.bulk_update(tokens, TOKEN_FIELDS, batch_size=500)
+    return report
+
+
+def _ewma_state(token: Token) -> EwmaState | None:
+    state = token.ewma_state
+    if not state:
+        return None
+    return EwmaState(state["components"], state["score"], state.get("scoring_model"))
+
+
+def _apply(
+    token: Token, evaluation: Evaluation, aggregation: Aggregation | None, now: datetime
+) -> None:
+    """Copy the snapshot onto the token row, which lists read without a join."""
+    token.score = evaluation.score
+    token.smoothed_score = evaluation.smoothed_score
+    token.scored_at = token.last_updated_at = now
+    token.refresh_lease_until = None
+    token.scoring_model = evaluation.scoring_model
+    token.raw_components = evaluation.raw_components
+    token.smoothed_components = evaluation.smoothed_components
+    token.metrics = evaluation.metrics
+    if evaluation.advances_ewma:
+        state = evaluation.ewma_state()
+        assert state is not None
+        token.ewma_state = {
+            "components": dict(state.components),
+            "score": state.score,
+            "scoring_model": state.scoring_model,
+        }
+        token.recent_good_scores = [evaluation.smoothed_score, *token.recent_good_scores][:HISTORY]
+    if aggregation is None or aggregation.metrics is None:
+        return
+    metrics = aggregation.metrics
+    token.liquidity_usd = metrics.L_tot
+    token.tx_5m = metrics.tx_5m
+    token.volume_5m = metrics.vol_5m
+    token.pool_count = metrics.pool_count
+    token.name = (aggregation.name or token.name)[:200]
+    token.symbol = (aggregation.symbol or token.symbol)[:64]
+    token.image_url = (aggregation.image_url or token.image_url)[:500]
+
+
+def _snapshot(
+    token: Token, evaluation: Evaluation, version: int | None, now: datetime
+) -> TokenScore:
+    return TokenScore(
+        token=token,
+        score=evaluation.score,
+        smoothed_score=evaluation.smoothed_score,
+        raw_components=evaluation.raw_components,
+        smoothed_components=evaluation.smoothed_components,
+        scoring_model=evaluation.scoring_model,
+        metrics=evaluation.metrics,
+        settings_version=version,
+        created_at=now,
+    )
+
+
+def _pool_rows(token: Token, aggregation: Aggregation, now: datetime) -> list[Pool]:
+    return [
+        Pool(
+            token=token,
+            pair_address=pool.pair_address,
+            dex_id=pool.dex_id,
+            labels=list(pool.labels),
+            quote_symbol=pool.quote_symbol,
+            url=pool.url,
+            kept=pool.kept,
+            liquidity_usd=pool.liquidity_usd,
+            buys_5m=pool.buys_5m,
+            sells_5m=pool.sells_5m,
+            buys_1h=pool.buys_1h,
+            sells_1h=pool.sells_1h,
+            volume_5m=pool.volume_5m,
+            volume_1h=pool.volume_1h,
+            volume_24h=pool.volume_24h,
+            price_usd=pool.price_usd,
+            price_change_5m=pool.price_change_5m,
+            price_change_1h=pool.price_change_1h,
+            pair_created_at=pool.pair_created_at,
+            updated_at=now,
+        )
+        for pool in aggregation.pools
+    ]

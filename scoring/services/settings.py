@@ -1,0 +1,59 @@
+"""Writing scoring settings: every save is a new version, validated like a form."""
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.forms.models import model_to_dict
+
+from scoring.models import ScoringSettings
+from scoring.services.periodic import periodic_tasks_sync
+
+EDITABLE_FIELDS = tuple(
+    field.name
+    for field in ScoringSettings._meta.get_fields()
+    if getattr(field, "editable", False) and field.name not in {"id", "note"}
+)
+
+
+def scoring_settings_save(
+    *,
+    changes: dict[str, Any],
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    note: str = "",
+) -> ScoringSettings:
+    """Store the active settings with `changes` applied as a new version.
+
+    Raises django.core.exceptions.ValidationError with field errors when a value is refused.
+    """
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown scoring settings: {', '.join(sorted(unknown))}")
+    current = ScoringSettings.objects.active()
+    values = {
+        name: value for name, value in model_to_dict(current).items() if name in EDITABLE_FIELDS
+    }
+    values.update(changes)
+    candidate = ScoringSettings(
+        **values,
+        note=note,
+        created_by=user if isinstance(user, User) else None,
+    )
+    for _attempt in range(3):
+        candidate.version = _next_version()
+        candidate.full_clean()
+        try:
+            with transaction.atomic():
+                candidate.save(force_insert=True)
+                # Intervals live in the beat schedule too: follow the new version.
+                transaction.on_commit(periodic_tasks_sync)
+        except IntegrityError:
+            candidate.pk = None
+            continue  # another writer took this version number; take the next
+        return candidate
+    raise RuntimeError("could not allocate a settings version")
+
+
+def _next_version() -> int:
+    return (ScoringSettings.objects.aggregate(v=Max("version"))["v"] or 0) + 1

@@ -1,0 +1,69 @@
+"""factory-boy factories: plain, valid objects with no surprises."""
+
+import hashlib
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from scoring.models import TokenScore
+from tokens.models import Pool, Token
+from tokens.validators import BASE58_ALPHABET
+
+
+def fake_address(seed: int, suffix: str = "") -> str:
+    """A valid base58 Solana address (32 bytes) derived from `seed`."""
+    number = int.from_bytes(hashlib.sha256(str(seed).encode()).digest(), "big")
+    digits = ""
+    while number:
+        number, rest = divmod(number, 58)
+        digits = BASE58_ALPHABET[rest] + digits
+    return (digits[: 44 - len(suffix)] + suffix) if suffix else digits
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+
+
+class TokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Token
+
+    mint_address = factory.Sequence(lambda n: fake_address(n))
+    name = factory.Sequence(lambda n: f"Token {n}")
+    symbol = factory.Sequence(lambda n: f"TK{n}")
+    migration_signature = factory.Sequence(lambda n: f"sig{n}")
+    migrated_at = factory.LazyFunction(timezone.now)
+
+
+class PoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pool
+
+    token = factory.SubFactory(TokenFactory)
+    pair_address = factory.Sequence(lambda n: fake_address(10_000_000 + n))
+    dex_id = "pumpswap"
+    quote_symbol = "SOL"
+    kept = True
+    liquidity_usd = 25_000.0
+
+
+class TokenScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TokenScore
+
+    token = factory.SubFactory(TokenFactory)
+    score = 0.5
+    smoothed_score = 0.4
+    scoring_model = "hybrid_momentum"
+    settings_version = 1

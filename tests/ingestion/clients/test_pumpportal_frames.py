@@ -1,0 +1,161 @@
+"""parse_frame and is_valid_mint on the frame shapes PumpPortal really sends."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ingestion.clients.pumpportal import (
+    SUBSCRIBE_MIGRATION,
+    SUBSCRIBE_NEW_TOKEN,
+    Ack,
+    Creation,
+    Garbage,
+    Ignored,
+    Migration,
+    b58decode,
+    is_valid_mint,
+    parse_frame,
+)
+
+from .support import EXAMPLE_MINT, WSOL, b58encode
+
+SIGNATURE = (
+    "4tSaG6pdJ8pBkXy5N9ZhsJx3yVgCnf7hXg3r1Q6m3eXz2u4cVtZ1k9ZqGd8WvTmRbL2YjF5sHnAeKpQwUxCyDz7E"
+)
+MIGRATION_FRAME = json.dumps(
+    {"signature": SIGNATURE, "mint": EXAMPLE_MINT, "txType": "migrate", "pool": "pump-amm"}
+)
+CREATE_FRAME = json.dumps(
+    {
+        "signature": SIGNATURE,
+        "mint": EXAMPLE_MINT,
+        "traderPublicKey": WSOL,
+        "txType": "create",
+        "initialBuy": 61571086.07,
+        "solAmount": 1.98,
+        "bondingCurveKey": "8ittpMFhz8SrxFy5u5xoaSDeVdbF3gS6xjXZwP8G1nFt",
+        "vTokensInBondingCurve": 1011428913.93,
+        "vSolInBondingCurve": 31.83,
+        "marketCapSol": 31.47,
+        "name": "The Baby Elephant",
+        "symbol": "Solana",
+        "uri": "https://ipfs.io/ipfs/QmYz",
+        "pool": "pump",
+    }
+)
+
+
+def test_it_names_the_two_subscriptions() -> None:
+    assert SUBSCRIBE_MIGRATION == {"method": "subscribeMigration"}
+    assert SUBSCRIBE_NEW_TOKEN == {"method": "subscribeNewToken"}
+
+
+@pytest.mark.parametrize(
+    ("frame", "parsed"),
+    [
+        (MIGRATION_FRAME, Migration(signature=SIGNATURE, mint=EXAMPLE_MINT, pool="pump-amm")),
+        (MIGRATION_FRAME.encode(), Migration(SIGNATURE, EXAMPLE_MINT, "pump-amm")),
+        (
+            MIGRATION_FRAME.replace("pump-amm", "raydium"),
+            Migration(SIGNATURE, EXAMPLE_MINT, "raydium"),
+        ),
+        (
+            json.dumps({"signature": SIGNATURE, "mint": EXAMPLE_MINT, "txType": "migrate"}),
+            Migration(SIGNATURE, EXAMPLE_MINT, None),
+        ),
+        (CREATE_FRAME, Creation(EXAMPLE_MINT)),
+        (
+            '{"message":"Subscribed to \'migration\' events."}',
+            Ack("Subscribed to 'migration' events."),
+        ),
+        (
+            MIGRATION_FRAME.replace('"migrate"', '"buy"'),
+            Ignored("txType 'buy'"),
+        ),
+        ('{"errors":"Too many connections"}', Ignored("object without txType, keys ['errors']")),
+        ("{}", Ignored("object without txType, keys []")),
+    ],
+)
+def test_it_parses_frames(frame: str | bytes, parsed: object) -> None:
+    assert parse_frame(frame) == parsed
+
+
+@pytest.mark.parametrize(
+    ("frame", "reason"),
+    [
+        ("", "frame is not JSON: ''"),
+        ("ping", "frame is not JSON: 'ping'"),
+        (b"\xff\xfe", "frame is not UTF-8"),
+        ("[1, 2]", "frame is not a JSON object: [1, 2]"),
+        ('"migrate"', "frame is not a JSON object: 'migrate'"),
+        ('{"txType": 5}', "txType is not a string: 5"),
+        (
+            json.dumps({"mint": EXAMPLE_MINT, "txType": "migrate"}),
+            "migrate frame without a string signature: None",
+        ),
+        (
+            json.dumps({"signature": 12, "mint": EXAMPLE_MINT, "txType": "migrate"}),
+            "migrate frame without a string signature: 12",
+        ),
+        (
+            json.dumps({"signature": SIGNATURE, "txType": "migrate"}),
+            "migrate frame with an invalid mint: None",
+        ),
+        (
+            json.dumps({"signature": SIGNATURE, "mint": "0OIl" * 10, "txType": "migrate"}),
+            "migrate frame with an invalid mint: '0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OIl0OIl'",
+        ),
+        (
+            json.dumps({"signature": SIGNATURE, "mint": "pump", "txType": "create"}),
+            "create frame with an invalid mint: 'pump'",
+        ),
+    ],
+)
+def test_it_calls_malformed_frames_garbage(frame: str | bytes, reason: str) -> None:
+    assert parse_frame(frame) == Garbage(reason)
+
+
+def test_it_clips_long_garbage_in_its_reason() -> None:
+    garbage = parse_frame("x" * 500)
+
+    assert garbage == Garbage("frame is not JSON: '" + "x" * 76 + "...")
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        (EXAMPLE_MINT, True),
+        (WSOL, True),
+        ("11111111111111111111111111111111", True),  # the system program: 32 zero bytes
+        ("z" * 44, False),  # 44 base58 characters worth 33 bytes
+        ("1" + "z" * 43, False),  # a leading '1' is one more zero byte: 33 again
+        ("1" * 31, False),
+        ("1" * 45, False),
+        (EXAMPLE_MINT[:-1] + "0", False),
+        (EXAMPLE_MINT[:-1] + "l", False),
+        ("", False),
+        (None, False),
+        (42, False),
+    ],
+)
+def test_it_validates_mints(value: object, valid: bool) -> None:
+    assert is_valid_mint(value) is valid
+
+
+def test_it_decodes_base58() -> None:
+    assert b58decode("") == b""
+    assert b58decode("1112") == b"\x00\x00\x00\x01"
+    assert b58decode("5Q") == b"\xff"
+    assert b58decode(WSOL) == bytes.fromhex(
+        "069b8857feab8184fb687f634618c035dac439dc1aeb3b5598a0f00000000001"
+    )
+
+
+@given(st.binary(min_size=32, max_size=32))
+def test_it_accepts_every_32_byte_address(raw: bytes) -> None:
+    encoded = b58encode(raw)
+
+    assert b58decode(encoded) == raw
+    assert is_valid_mint(encoded)

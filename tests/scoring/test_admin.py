@@ -1,0 +1,81 @@
+"""Staff edit scoring settings in admin: each save is a new version, bad values are refused."""
+
+import pytest
+from django.forms.models import model_to_dict
+from django.test import Client
+from django.urls import reverse
+
+from scoring.models import ScoringSettings
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client: Client) -> Client:
+    client.force_login(StaffFactory())
+    return client
+
+
+def form_data(settings: ScoringSettings, **changes: object) -> dict[str, object]:
+    data = {k: v for k, v in model_to_dict(settings).items() if v is not None and k != "id"}
+    data.pop("created_by", None)
+    data.pop("version", None)
+    data.update(changes)
+    return data
+
+
+def test_the_migrations_create_version_one_with_the_documented_defaults() -> None:
+    settings = ScoringSettings.objects.get()
+
+    assert (settings.version, settings.scoring_model_active) == (1, "hybrid_momentum")
+    assert (settings.w_tx, settings.w_vol, settings.w_fresh, settings.w_oi) == (0.25,) * 4
+    assert (
+        settings.ewma_alpha,
+        settings.min_score,
+        settings.hot_interval_sec,
+        settings.cold_interval_sec,
+    ) == (0.3, 0.3, 30, 120)
+    assert settings.to_params().excluded_dex_ids == ("pumpfun", "launchlab")
+
+
+def test_saving_in_admin_creates_a_new_version_and_keeps_the_old(staff_client: Client) -> None:
+    current = ScoringSettings.objects.active()
+    url = reverse("admin:scoring_scoringsettings_change", args=[current.pk])
+
+    response = staff_client.post(url, form_data(current, w_tx=0.5, note="more tx"))
+
+    assert response.status_code == 302
+    versions = list(ScoringSettings.objects.order_by("version").values_list("version", "w_tx"))
+    assert versions == [(1, 0.25), (2, 0.5)]
+    newest = ScoringSettings.objects.active()
+    assert (newest.note, newest.created_by.is_staff) == ("more tx", True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("w_vol", -0.1, "Ensure this value is greater than or equal to 0.0."),
+        ("ewma_alpha", 0, "EWMA alpha must be above 0 and at most 1 (got 0.0)."),
+        ("ewma_alpha", 1.5, "EWMA alpha must be above 0 and at most 1 (got 1.5)."),
+    ],
+)
+def test_admin_refuses_bad_values_with_a_message(
+    staff_client: Client, field: str, value: float, message: str
+) -> None:
+    current = ScoringSettings.objects.active()
+    url = reverse("admin:scoring_scoringsettings_change", args=[current.pk])
+
+    response = staff_client.post(url, form_data(current, **{field: value}))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    assert ScoringSettings.objects.count() == 1
+
+
+def test_settings_cannot_be_deleted(staff_client: Client) -> None:
+    current = ScoringSettings.objects.active()
+
+    response = staff_client.get(reverse("admin:scoring_scoringsettings_delete", args=[current.pk]))
+
+    assert response.status_code == 403

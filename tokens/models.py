@@ -1,0 +1,107 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from tokens.validators import validate_mint
+
+
+class TokenQuerySet(models.QuerySet["Token"]):
+    def refreshable(self) -> "TokenQuerySet":
+        return self.exclude(status=Token.Status.ARCHIVED)
+
+    def hot(self, min_score: float) -> "TokenQuerySet":
+        return self.refreshable().filter(smoothed_score__gte=min_score)
+
+    def cold(self, min_score: float) -> "TokenQuerySet":
+        return self.refreshable().filter(
+            Q(smoothed_score__lt=min_score) | Q(smoothed_score__isnull=True)
+        )
+
+
+class Token(models.Model):
+    """A migrated Pump.fun token, with a copy of its latest score so lists need no join."""
+
+    class Status(models.TextChoices):
+        MONITORING = "monitoring"
+        ACTIVE = "active"
+        ARCHIVED = "archived"
+
+    mint_address = models.CharField(max_length=44, unique=True, validators=[validate_mint])
+    name = models.CharField(max_length=200, blank=True)
+    symbol = models.CharField(max_length=64, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.MONITORING)
+    migration_signature = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    migrated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_updated_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    activation_misses = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Refreshes in a row on which an active token failed the activation rule.",
+    )
+    refresh_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # The latest snapshot, copied from TokenScore on every refresh.
+    score = models.FloatField(null=True, blank=True)
+    smoothed_score = models.FloatField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    scoring_model = models.CharField(max_length=50, blank=True)
+    raw_components = models.JSONField(default=dict, blank=True)
+    smoothed_components = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    liquidity_usd = models.FloatField(null=True, blank=True)
+    tx_5m = models.PositiveIntegerField(null=True, blank=True)
+    volume_5m = models.FloatField(null=True, blank=True)
+    pool_count = models.PositiveSmallIntegerField(default=0)
+    # Scoring state kept on the row so a refresh reads no snapshot history: the smoothed values
+    # of the last snapshot computed from good data, and the last 10 good smoothed scores.
+    ewma_state = models.JSONField(null=True, blank=True, editable=False)
+    recent_good_scores = models.JSONField(default=list, blank=True, editable=False)
+
+    objects = TokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-smoothed_score", "-id"]
+        indexes = [
+            models.Index(fields=["status"], name="token_status_idx"),
+            models.Index(fields=["-score", "-id"], name="token_score_idx"),
+            models.Index(fields=["-smoothed_score", "-id"], name="token_smoothed_idx"),
+            models.Index(fields=["status", "last_updated_at"], name="token_due_idx"),
+            models.Index(fields=["-migrated_at"], name="token_migrated_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol or '?'} ({self.mint_address})"
+
+
+class Pool(models.Model):
+    """One DexScreener pair of a token, upserted on every refresh."""
+
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="pools")
+    pair_address = models.CharField(max_length=64, unique=True)
+    dex_id = models.CharField(max_length=50)
+    labels = models.JSONField(default=list, blank=True)
+    quote_symbol = models.CharField(max_length=32, blank=True)
+    url = models.URLField(max_length=300, blank=True)
+    kept = models.BooleanField(default=False, help_text="Counted in the token's metrics.")
+    liquidity_usd = models.FloatField(null=True, blank=True)
+    buys_5m = models.PositiveIntegerField(default=0)
+    sells_5m = models.PositiveIntegerField(default=0)
+    buys_1h = models.PositiveIntegerField(default=0)
+    sells_1h = models.PositiveIntegerField(default=0)
+    volume_5m = models.FloatField(default=0)
+    volume_1h = models.FloatField(default=0)
+    volume_24h = models.FloatField(default=0)
+    price_usd = models.FloatField(null=True, blank=True)
+    price_change_5m = models.FloatField(null=True, blank=True)
+    price_change_1h = models.FloatField(null=True, blank=True)
+    pair_created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-liquidity_usd"]
+
+    def __str__(self) -> str:
+        return f"{self.dex_id} {self.pair_address}"
