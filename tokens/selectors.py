@@ -1,12 +1,97 @@
-"""Reads of tokens, shared by the pages and the API."""
+"""Reads of tokens, shared by the pages and the API: one filter and sort vocabulary."""
 
-from django.db.models import QuerySet
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from tokens.models import Token
+from django.db.models import Count, F, OrderBy, Q
+from django.utils import timezone
+
+from tokens.models import Token, TokenQuerySet
+
+COMPONENTS = (
+    "tx_accel",
+    "vol_momentum",
+    "token_freshness",
+    "orderflow_imbalance",
+    "s",
+    "l",
+    "m",
+    "t",
+)
+# sort key -> expression; "-key" sorts descending. Components sort on their smoothed value.
+SORTS: dict[str, F] = {
+    "score": F("score"),
+    "smoothed_score": F("smoothed_score"),
+    "liquidity": F("liquidity_usd"),
+    "tx_5m": F("tx_5m"),
+    "volume_5m": F("volume_5m"),
+    "tx_1h": F("metrics__tx_1h"),
+    "volume_1h": F("metrics__vol_1h"),
+    "age": F("migrated_at"),  # ascending age = newest migration first, handled below
+    "symbol": F("symbol"),
+    "pools": F("pool_count"),
+    **{name: F(f"smoothed_components__{name}") for name in COMPONENTS},
+}
+DEFAULT_SORT = "-smoothed_score"
 
 
-def token_list(*, include_archived: bool = False) -> QuerySet[Token]:
-    tokens = Token.objects.all()
-    if not include_archived:
+@dataclass(frozen=True)
+class TokenFilters:
+    statuses: Sequence[str] = field(default_factory=tuple)  # empty: every status but archived
+    min_score: float | None = None  # on the smoothed score
+    search: str = ""  # mint, symbol or name
+    fresh_hours: float | None = None  # migrated within this many hours
+    hot_only: bool = False  # smoothed score >= the settings' min_score
+    hot_threshold: float = 0.3
+    sort: str = DEFAULT_SORT
+
+
+def sort_is_valid(sort: str) -> bool:
+    return sort.removeprefix("-") in SORTS
+
+
+def token_list(
+    filters: TokenFilters | None = None, *, now: datetime | None = None
+) -> TokenQuerySet:
+    """Tokens matching `filters`, sorted, NULLs last, with a stable tie-break on id."""
+    filters = filters or TokenFilters()
+    tokens: TokenQuerySet = Token.objects.all()
+    if filters.statuses:
+        tokens = tokens.filter(status__in=filters.statuses)
+    else:
         tokens = tokens.refreshable()
-    return tokens.order_by("-smoothed_score", "-id")
+    if filters.min_score is not None:
+        tokens = tokens.filter(smoothed_score__gte=filters.min_score)
+    if filters.hot_only:
+        tokens = tokens.filter(smoothed_score__gte=filters.hot_threshold)
+    if filters.search:
+        term = filters.search.strip()
+        tokens = tokens.filter(
+            Q(mint_address__startswith=term) | Q(symbol__icontains=term) | Q(name__icontains=term)
+        )
+    if filters.fresh_hours is not None:
+        since = (now or timezone.now()) - timedelta(hours=filters.fresh_hours)
+        tokens = tokens.filter(migrated_at__gte=since)
+    return tokens.order_by(*ordering(filters.sort))
+
+
+def ordering(sort: str) -> list[OrderBy]:
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(sorted(SORTS))}")
+    descending = sort.startswith("-")
+    if key == "age":  # youngest first when ascending age
+        descending = not descending
+    expression = SORTS[key]
+    primary = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    tie = F("id").desc() if descending else F("id").asc()
+    return [primary, tie]
+
+
+def status_counts() -> dict[str, int]:
+    """How many tokens each status tab holds."""
+    counts = dict.fromkeys(Token.Status.values, 0)
+    for row in Token.objects.order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
