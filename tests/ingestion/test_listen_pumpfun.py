@@ -1,0 +1,152 @@
+"""The listener as a real process against a real WebSocket server, PostgreSQL and Redis."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from websockets.asyncio.server import ServerConnection, serve
+
+from ingestion.services import LISTENER_LOCK_KEY, listener_state
+from tests.factories import fake_address
+from tokens.models import Token
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
+
+MINT_A, MINT_B = fake_address(1, "pump"), fake_address(2, "pump")
+FRAMES = [
+    {"message": "Subscribed to 'migration' events."},
+    {"signature": "5" * 88, "mint": fake_address(3, "pump"), "txType": "create", "name": "x"},
+    "this is not json",
+    {"signature": "sigA1", "mint": MINT_A, "txType": "migrate", "pool": "pump-amm"},
+    {"signature": "sigA1", "mint": MINT_A, "txType": "migrate", "pool": "pump-amm"},
+    {"signature": "sigA2", "mint": MINT_A, "txType": "migrate", "pool": "pump-amm"},
+    {"signature": "sigBad", "mint": "not-a-mint", "txType": "migrate", "pool": "pump-amm"},
+    {"signature": "sigB", "mint": MINT_B, "txType": "migrate", "pool": "raydium"},
+]
+
+
+class FeedServer:
+    """A PumpPortal-like socket: after the subscriptions it sends FRAMES, then stays open."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.received: list[str] = []
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self._serve())
+
+    async def _serve(self) -> None:
+        async with serve(self._handle, "127.0.0.1", 0) as server:
+            self.port = server.sockets[0].getsockname()[1]
+            self.stopped = asyncio.Event()
+            self.ready.set()
+            await self.stopped.wait()
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        self.connections += 1
+        self.received.append(str(await ws.recv()))
+        self.received.append(str(await ws.recv()))
+        for frame in FRAMES:
+            await ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+        await ws.wait_closed()
+
+    def start(self) -> "FeedServer":
+        self.thread.start()
+        self.ready.wait(5)
+        return self
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.stopped.set)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def feed() -> Iterator[FeedServer]:
+    server = FeedServer().start()
+    yield server
+    server.stop()
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def start_listener(feed: FeedServer) -> subprocess.Popen[str]:
+    env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "listen_pumpfun", "--url", f"ws://127.0.0.1:{feed.port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=15)
+    return process.returncode, output
+
+
+def test_it_turns_migrations_into_monitoring_tokens_once_each(feed: FeedServer) -> None:
+    listener = start_listener(feed)
+    try:
+        wait_for(lambda: Token.objects.count() == 2)
+        wait_for(lambda: (listener_state() or {}).get("migrations_seen") == 4)
+    finally:
+        code, output = stop(listener)
+
+    tokens = list(
+        Token.objects.order_by("mint_address").values_list(
+            "mint_address", "status", "migration_signature"
+        )
+    )
+    assert tokens == sorted([(MINT_A, "monitoring", "sigA1"), (MINT_B, "monitoring", "sigB")])
+    assert feed.received == ['{"method": "subscribeMigration"}', '{"method": "subscribeNewToken"}']
+    state = listener_state()
+    assert state is not None
+    assert (state["creations_seen"], state["garbage_seen"], state["connected"]) == (1, 2, False)
+    assert code == 0, output
+
+
+def test_a_second_listener_waits_for_the_lock_and_takes_over(
+    feed: FeedServer, redis_client
+) -> None:
+    first = start_listener(feed)
+    wait_for(lambda: feed.connections == 1)
+    second = start_listener(feed)
+    try:
+        time.sleep(2)
+        assert feed.connections == 1  # the second one is waiting, not connecting
+
+        code, _ = stop(first)
+        wait_for(lambda: feed.connections == 2)
+    finally:
+        stop(second)
+
+    assert code == 0
+    assert redis_client.get(LISTENER_LOCK_KEY) is None  # released on a clean stop
