@@ -30,8 +30,9 @@ redis_server_bin() {
 }
 
 start_redis() {  # start_redis DIR PORT
-  local dir=$1 port=$2
-  mkdir -p "$dir/redis"
+  local dir port=$2
+  mkdir -p "$1/redis"
+  dir=$(cd "$1" && pwd)  # redis-server changes into --dir before it opens its log file
   "$(redis_server_bin)" --port "$port" --bind 127.0.0.1 --dir "$dir/redis" --save '' \
     --appendonly no --daemonize yes --pidfile "$dir/redis/redis.pid" \
     --logfile "$dir/redis/redis.log"

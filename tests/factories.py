@@ -6,19 +6,19 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from ingestion.clients.base58 import b58encode, is_valid_mint
 from scoring.models import TokenScore
 from tokens.models import Pool, Token
-from tokens.validators import BASE58_ALPHABET
 
 
 def fake_address(seed: int, suffix: str = "") -> str:
     """A valid base58 Solana address (32 bytes) derived from `seed`."""
-    number = int.from_bytes(hashlib.sha256(str(seed).encode()).digest(), "big")
-    digits = ""
-    while number:
-        number, rest = divmod(number, 58)
-        digits = BASE58_ALPHABET[rest] + digits
-    return (digits[: 44 - len(suffix)] + suffix) if suffix else digits
+    for attempt in range(100):
+        digits = b58encode(hashlib.sha256(f"{seed}/{attempt}".encode()).digest())
+        address = digits[: len(digits) - len(suffix)] + suffix
+        if is_valid_mint(address):
+            return address
+    raise AssertionError(f"no address for seed {seed} ending in {suffix!r}")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -16,9 +16,11 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+
+from .base58 import is_valid_mint
 
 logger = logging.getLogger(__name__)
 
@@ -26,35 +28,6 @@ SUBSCRIBE_MIGRATION: dict[str, str] = {"method": "subscribeMigration"}
 SUBSCRIBE_NEW_TOKEN: dict[str, str] = {"method": "subscribeNewToken"}
 
 STOP_GRACE_SECONDS = 3.0
-
-BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_BASE58_VALUES = {char: value for value, char in enumerate(BASE58_ALPHABET)}
-
-
-def b58decode(text: str) -> bytes:
-    """Bitcoin-alphabet base58 to bytes; each leading '1' is a leading zero byte.
-
-    Raises ValueError on a character outside the alphabet.
-    """
-    number = 0
-    for char in text:
-        value = _BASE58_VALUES.get(char)
-        if value is None:
-            raise ValueError(f"not a base58 character: {char!r}")
-        number = number * 58 + value
-    leading_zeros = len(text) - len(text.lstrip("1"))
-    body = number.to_bytes((number.bit_length() + 7) // 8, "big")
-    return b"\x00" * leading_zeros + body
-
-
-def is_valid_mint(value: object) -> TypeGuard[str]:
-    """A Solana address: 32-44 base58 characters that decode to exactly 32 bytes."""
-    if not isinstance(value, str) or not 32 <= len(value) <= 44:
-        return False
-    try:
-        return len(b58decode(value)) == 32
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .issues import CRITICAL, QualityIssue, critical
+from .issues import QualityIssue, critical, has_critical
 from .metrics import Metrics, summarize
 from .params import ScoringParams
 from .pools import PoolSnapshot, is_excluded_dex, parse_pool
@@ -30,7 +30,7 @@ class Aggregation:
     @property
     def critical(self) -> bool:
         """True when an issue blocks the update (then ``metrics`` is None)."""
-        return any(issue.severity == CRITICAL for issue in self.issues)
+        return has_critical(self.issues)
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def aggregate(
     parsed = _parse_pairs(mint, pairs, params)
     metrics: Metrics | None = None
     issues = parsed.issues
-    if not any(issue.severity == CRITICAL for issue in issues):
+    if not has_critical(issues):
         hours = hours_since_migration(migrated_at, parsed.pools, now, params)
         metrics = summarize(parsed.pools, hours)
         if metrics.is_finite():

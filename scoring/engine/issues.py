@@ -12,6 +12,7 @@ Warning codes (scored normally, flagged ``degraded``): ``no_kept_pools``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 CRITICAL = "critical"
@@ -39,3 +40,8 @@ def critical(code: str, message: str) -> QualityIssue:
 def warning(code: str, message: str) -> QualityIssue:
     """A flagging issue: the snapshot is still scored."""
     return QualityIssue(code=code, message=message, severity=WARNING)
+
+
+def has_critical(issues: Iterable[QualityIssue]) -> bool:
+    """True when any issue blocks the update."""
+    return any(issue.severity == CRITICAL for issue in issues)

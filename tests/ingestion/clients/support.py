@@ -6,23 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ingestion.clients.pumpportal import BASE58_ALPHABET
+from ingestion.clients.base58 import b58encode
 
 PAIR_EXAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).with_name("pair_example.json")).read_text(encoding="utf-8")
 )
 EXAMPLE_MINT = "5446sW7E8jCzLXnT9npZNfDwBnQugVc3XdfEbqPBpump"
 WSOL = "So11111111111111111111111111111111111111112"
-
-
-def b58encode(data: bytes) -> str:
-    number = int.from_bytes(data, "big")
-    text = ""
-    while number:
-        number, digit = divmod(number, 58)
-        text = BASE58_ALPHABET[digit] + text
-    leading_zeros = len(data) - len(data.lstrip(b"\x00"))
-    return "1" * leading_zeros + text
 
 
 def make_mint(seed: int | str) -> str:

@@ -20,7 +20,7 @@ from ingestion.clients.dexscreener import (
     FetchError,
     parse_retry_after,
 )
-from ingestion.clients.ratelimit import BudgetUsage, LocalTokenBucket
+from ingestion.clients.ratelimit import BudgetUsage, LocalTokenBucket, RateLimiterUnavailable
 
 from .support import EXAMPLE_MINT, WSOL, FakeClock, make_mint, make_pair
 
@@ -310,11 +310,23 @@ def test_it_does_not_retry_a_4xx(make_client: Callable[..., DexScreenerClient], 
     )
 
 
+class SpyBucket(LocalTokenBucket):
+    """A real local bucket on the fake clock that also remembers its penalties."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        super().__init__(300, clock=clock, sleep=clock.sleep)
+        self.penalties: list[float] = []
+
+    def penalize(self, seconds: float) -> None:
+        self.penalties.append(seconds)
+        super().penalize(seconds)
+
+
 def test_it_honours_a_numeric_retry_after_through_the_limiter(
     make_client: Callable[..., DexScreenerClient], clock: FakeClock
 ) -> None:
     mint = make_mint(1)
-    bucket = LocalTokenBucket(300, clock=clock, sleep=clock.sleep)
+    bucket = SpyBucket(clock)
     script = Script(
         status(429, b'{"error":"rate limited"}', {"Retry-After": "7"}),
         answer_pairs({mint: [make_pair(mint)]}),
@@ -324,37 +336,41 @@ def test_it_honours_a_numeric_retry_after_through_the_limiter(
     result = client.fetch_pairs([mint])
 
     assert result == BatchResult(pairs={mint: [make_pair(mint)]}, errors={}, requests=2)
+    assert bucket.penalties == [7.0]
     assert clock.sleeps == [7.0]  # the bucket's wait, and no backoff on top of it
     assert client.stats["responses_429"] == 1
 
 
 def test_it_honours_an_http_date_retry_after(
-    make_client: Callable[..., DexScreenerClient], limiter: RecordingLimiter, clock: FakeClock
+    make_client: Callable[..., DexScreenerClient], clock: FakeClock
 ) -> None:
     mint = make_mint(1)
+    bucket = SpyBucket(clock)
     later = format_datetime(datetime.fromtimestamp(clock.now + 20, tz=UTC), usegmt=True)
     script = Script(
         status(429, b"", {"Retry-After": later}), answer_pairs({mint: [make_pair(mint)]})
     )
 
-    result = make_client(script).fetch_pairs([mint])
+    result = make_client(script, limiter=bucket).fetch_pairs([mint])
 
     assert result.pairs == {mint: [make_pair(mint)]}
-    assert limiter.penalties == [20.0]
+    assert bucket.penalties == [20.0]
+    assert clock.sleeps == [20.0]
 
 
 def test_it_backs_off_longer_on_repeated_429s_without_retry_after(
-    make_client: Callable[..., DexScreenerClient], limiter: RecordingLimiter, clock: FakeClock
+    make_client: Callable[..., DexScreenerClient], clock: FakeClock
 ) -> None:
     mint = make_mint(1)
+    bucket = SpyBucket(clock)
     too_many = status(429, b"<html><body>Too Many Requests</body></html>")
     script = Script(too_many, too_many, answer_pairs({mint: [make_pair(mint)]}))
 
-    result = make_client(script).fetch_pairs([mint])
+    result = make_client(script, limiter=bucket).fetch_pairs([mint])
 
     assert result.pairs == {mint: [make_pair(mint)]}
-    assert limiter.penalties == [10.0, 20.0]
-    assert clock.sleeps == []
+    assert bucket.penalties == [10.0, 20.0]
+    assert clock.sleeps == [10.0, 20.0]
 
 
 def test_it_reports_rate_limited_when_429s_outlast_the_retries(
@@ -491,3 +507,28 @@ def test_it_imports_no_django() -> None:
     )
 
     assert out.stdout == "[]\n"
+
+
+class BrokenRedisLimiter(RecordingLimiter):
+    """Grants the first request, then Redis goes away."""
+
+    def acquire(self, max_wait: float | None = None) -> None:
+        super().acquire(max_wait)
+        if len(self.acquired) > 1:
+            raise RateLimiterUnavailable("redis rate limiter unavailable: connection refused")
+
+    def penalize(self, seconds: float) -> None:
+        raise RateLimiterUnavailable("redis rate limiter unavailable: connection refused")
+
+
+def test_it_reports_rate_limited_when_the_shared_limiter_breaks(
+    make_client: Callable[..., DexScreenerClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    mint = make_mint(1)
+    client = make_client(Script(status(429)), limiter=BrokenRedisLimiter())
+
+    result = client.fetch_pairs([mint])
+
+    error = FetchError("rate_limited", "redis rate limiter unavailable: connection refused")
+    assert result == BatchResult(pairs={}, errors={mint: error}, requests=1)
+    assert "dexscreener: could not share the 429 penalty" in caplog.messages

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ingestion.clients.base58 import b58decode, is_valid_mint
 from ingestion.clients.pumpportal import (
     SUBSCRIBE_MIGRATION,
     SUBSCRIBE_NEW_TOKEN,
@@ -14,8 +15,6 @@ from ingestion.clients.pumpportal import (
     Garbage,
     Ignored,
     Migration,
-    b58decode,
-    is_valid_mint,
     parse_frame,
 )
 

@@ -296,7 +296,7 @@ def test_it_stops_promptly_while_waiting_for_a_frame() -> None:
 
     listener, elapsed = asyncio.run(scenario())
 
-    assert elapsed < 0.5
+    assert elapsed < 1.0  # well under the 3 s grace and the 30 s backoff
     assert feed.close_codes == [1000]
     assert (listener.state.connected, listener.state.last_error) == (False, None)
 
@@ -318,7 +318,7 @@ def test_it_stops_promptly_in_the_middle_of_a_backoff(closed_port: int) -> None:
 
     listener, elapsed = asyncio.run(scenario())
 
-    assert elapsed < 0.5
+    assert elapsed < 1.0  # well under the 3 s grace and the 30 s backoff
     assert listener.state.connected is False
     assert listener.state.reconnects == 0
     assert listener.state.last_error is not None
@@ -348,7 +348,7 @@ def test_it_stops_promptly_in_the_middle_of_a_handshake() -> None:
         await server.wait_closed()
         return elapsed
 
-    assert asyncio.run(scenario()) < 0.5
+    assert asyncio.run(scenario()) < 1.0
 
 
 def test_it_does_not_connect_when_already_stopped() -> None:
