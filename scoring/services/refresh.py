@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils import timezone
 
+from moon.bulk import bulk_insert, bulk_update, bulk_upsert
 from scoring.engine import (
     Aggregation,
     Evaluation,
@@ -152,16 +153,11 @@ def tokens_score(
         report.outcomes[evaluation.fallback or "ok"] += 1
         snapshots.append(_snapshot(token, evaluation, settings.version, now))
     with transaction.atomic():
-        TokenScore.objects.bulk_create(snapshots, batch_size=1000)
-        if pools:
-            Pool.objects.bulk_create(
-                list(pools.values()),
-                batch_size=1000,
-                update_conflicts=True,
-                unique_fields=["pair_address"],
-                update_fields=POOL_FIELDS,
-            )
-        Token.objects.bulk_update(tokens, TOKEN_FIELDS, batch_size=500)
+        bulk_insert(TokenScore, snapshots)
+        bulk_upsert(
+            Pool, list(pools.values()), unique_fields=["pair_address"], update_fields=POOL_FIELDS
+        )
+        bulk_update(Token, tokens, TOKEN_FIELDS)
     return report
 
 
