@@ -49,5 +49,11 @@ test: system-deps $(VENV)/.dev-installed lint typecheck
 	  $(BIN)/python manage.py makemigrations --check --dry-run && \
 	  $(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)'
 
+demo: $(VENV)/.base-installed
+	@scripts/demo
+
+bench: system-deps $(VENV)/.dev-installed
+	APP_ENV=test scripts/with-services $(BIN)/python -m scripts.bench $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var

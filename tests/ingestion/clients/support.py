@@ -9,7 +9,7 @@ from typing import Any
 from ingestion.clients.base58 import b58encode
 
 PAIR_EXAMPLE: dict[str, Any] = json.loads(
-    (Path(__file__).with_name("pair_example.json")).read_text(encoding="utf-8")
+    (Path(__file__).parents[2] / "data" / "pair_example.json").read_text(encoding="utf-8")
 )
 EXAMPLE_MINT = "5446sW7E8jCzLXnT9npZNfDwBnQugVc3XdfEbqPBpump"
 WSOL = "So11111111111111111111111111111111111111112"

@@ -20,7 +20,9 @@ EXAMPLE_CREATED_AT = datetime(2026, 3, 2, 4, 59, 21, tzinfo=UTC)  # pairCreatedA
 
 @cache
 def _example() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(Path(__file__).with_name("pair_example.json").read_text())
+    loaded: dict[str, Any] = json.loads(
+        (Path(__file__).parents[2] / "data" / "pair_example.json").read_text()
+    )
     return loaded
 
 

@@ -1,0 +1,35 @@
+"""The sandbox market: a simulated PumpPortal feed and DexScreener API on loopback.
+
+Pure Python and aiohttp, no Django. `Market` is the simulation alone (no I/O); `build_app`
+serves it (DexScreener routes, PumpPortal's `/api/data` socket and `/_sandbox` controls on one
+port); `run_sandbox` runs it for a command; `running_sandbox` runs it for tests. See README.md.
+"""
+
+from ingestion.sandbox.config import SandboxConfig, add_arguments
+from ingestion.sandbox.faults import FaultSettings
+from ingestion.sandbox.market import FeedEvent, Market, token_summary
+from ingestion.sandbox.runner import (
+    SandboxHandle,
+    SandboxServer,
+    main,
+    run_sandbox,
+    running_sandbox,
+    start_sandbox,
+)
+from ingestion.sandbox.server import build_app
+
+__all__ = [
+    "FaultSettings",
+    "FeedEvent",
+    "Market",
+    "SandboxConfig",
+    "SandboxHandle",
+    "SandboxServer",
+    "add_arguments",
+    "build_app",
+    "main",
+    "run_sandbox",
+    "running_sandbox",
+    "start_sandbox",
+    "token_summary",
+]

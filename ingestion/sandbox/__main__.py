@@ -1,0 +1,5 @@
+import sys
+
+from ingestion.sandbox.runner import main
+
+sys.exit(main())

@@ -1,0 +1,58 @@
+"""Counters of what the sandbox served, reported at GET /_sandbox/stats."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+API_ENDPOINTS = ("tokens", "token_pairs", "latest_dex")
+FRAME_KINDS = ("ack", "create", "migrate", "message")
+
+
+class SandboxStats:
+    """Requests per DexScreener endpoint, statuses, fault outcomes, WS frames and connections."""
+
+    def __init__(self) -> None:
+        self.ws_open = 0
+        self.reset()
+
+    def reset(self) -> None:
+        """Zero every counter; the open-connection gauge keeps telling the truth."""
+        self.requests: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.frames: Counter[str] = Counter()
+        self.mints_requested = 0
+        self.omitted_tokens = 0
+        self.malformed = 0
+        self.latency_added_ms = 0
+        self.ws_opened = 0
+        self.ws_dropped = 0
+        self.ws_refused = 0
+
+    def snapshot(self, now_ms: int) -> dict[str, Any]:
+        rate_limited = self.statuses[429]
+        server_errors = sum(n for status, n in self.statuses.items() if status >= 500)
+        return {
+            "now_ms": now_ms,
+            "requests": {
+                **{name: self.requests[name] for name in API_ENDPOINTS},
+                "total": sum(self.requests.values()),
+            },
+            "responses": {str(status): n for status, n in sorted(self.statuses.items())},
+            "rate_limited": rate_limited,
+            "server_errors": server_errors,
+            "malformed": self.malformed,
+            "omitted_tokens": self.omitted_tokens,
+            "mints_requested": self.mints_requested,
+            "latency_added_ms": self.latency_added_ms,
+            "frames": {
+                **{kind: self.frames[kind] for kind in FRAME_KINDS},
+                "total": sum(self.frames.values()),
+            },
+            "ws": {
+                "opened": self.ws_opened,
+                "open": self.ws_open,
+                "dropped": self.ws_dropped,
+                "refused": self.ws_refused,
+            },
+        }

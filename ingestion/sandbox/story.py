@@ -1,0 +1,139 @@
+"""How a token trades, minute by minute: the stories (pump, steady, fade, rug) as intensities.
+
+Momentum is built to be informative, as it is in the real market: buying waves and pumps
+come with rising activity, bigger trades and a rising price that persists for a while, while
+selling is a quieter bleed. So acceleration and order-flow imbalance at t predict the price
+over the following minutes.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from random import Random
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingestion.sandbox.life import TokenSpec
+
+MINUTE_MS = 60_000
+STORIES = ("pump", "steady", "fade", "rug")
+STORY_WEIGHTS = (0.30, 0.30, 0.28, 0.12)
+WAVE_MINUTES = 30
+_MASK = (1 << 64) - 1
+
+Profile = tuple[float, float, float, float, float]
+
+
+def draw_story(rng: Random, story: str) -> dict[str, float]:
+    """Story parameters: activity decay tau (minutes), floor, trend, and the event (a pump's
+    start, length, activity amplitude and log gain; a rug's minute)."""
+    params = {
+        "tau": rng.uniform(240, 900),
+        "floor": rng.uniform(0.005, 0.03),
+        "trend": rng.uniform(-0.0015, 0.002),
+        "event_at": 0.0,
+        "event_len": 0.0,
+        "event_amp": 0.0,
+        "event_gain": 0.0,
+    }
+    if story == "fade":
+        params.update(tau=rng.uniform(15, 60), trend=-rng.uniform(0.008, 0.02), floor=0.003)
+    elif story == "pump":
+        params.update(
+            tau=rng.uniform(180, 600),
+            trend=rng.uniform(-0.001, 0.001),
+            event_at=rng.uniform(5, 120),
+            event_len=rng.uniform(15, 45),
+            event_amp=rng.uniform(4, 10),
+            event_gain=math.log(rng.uniform(2, 6)),
+        )
+    elif story == "rug":
+        params.update(
+            tau=rng.uniform(60, 300), trend=-rng.uniform(0, 0.003), event_at=rng.uniform(10, 180)
+        )
+    return params
+
+
+def minute_profile(spec: TokenSpec, age: float) -> Profile:
+    """Expected trading of the token in the minute centred `age` minutes after migration.
+
+    Returns (trades per minute, buy share, log-price drift, log-price sigma, trade size factor).
+    Before migration the bonding curve fills up: activity rises as (0.15 + 0.85 x^2) with x the
+    curve's progress, and the price drifts to the graduation price. After it, activity decays
+    as exp(-age/tau) + floor, 30-minute buying or selling waves come and go, and the story
+    adds its event: a pump's accelerating burst, a rug's crash.
+    """
+    if age < 0:
+        span = (spec.migrated_ms - spec.created_ms) / MINUTE_MS
+        progress = max(0.0, 1 + age / span)
+        drift = (spec.lp_target - spec.lp_start) / span
+        return spec.lam0 * (0.15 + 0.85 * progress**2), 0.58, drift, 0.02, 0.5
+    activity = math.exp(-age / spec.tau) + spec.floor
+    lam = spec.lam0 * activity
+    sigma = 0.004 + 0.012 * min(1.0, activity)
+    drift = spec.trend * min(1.0, activity)
+    buy = min(0.6, max(0.38, 0.5 + 25 * spec.trend))
+    if spec.story == "pump":
+        event = _pump_minute(spec, age, lam, drift, sigma)
+        if event is not None:
+            return event
+    if spec.story == "rug" and age >= spec.event_at:
+        since = age - spec.event_at
+        if since < 1:
+            return spec.lam0 * max(activity, 0.3) * 6, 0.08, math.log(0.03), 0.01, 2.0
+        return spec.lam0 * 0.02 * math.exp(-(since - 1) / 15), 0.35, -0.002, 0.01, 0.3
+    return _wave_minute(spec, age, activity, (lam, buy, drift, sigma, 1.0))
+
+
+def _pump_minute(
+    spec: TokenSpec, age: float, lam: float, drift: float, sigma: float
+) -> Profile | None:
+    """The pump: activity grows as amp * x^1.5 over its length, the price gains event_gain
+    along the same curve; then activity collapses within a quarter length, giving back 15%."""
+    x = (age - spec.event_at) / spec.event_len
+    if 0 <= x < 1:
+        bump = spec.event_amp * x**1.5
+        gain = spec.event_gain * 2.5 * x**1.5 / spec.event_len
+        return lam * (1 + bump), 0.62 + 0.08 * x, drift + gain, sigma, 1 + x
+    if 1 <= x < 1.25:
+        bump = spec.event_amp * (1 - (x - 1) / 0.25) ** 2
+        giveback = -0.15 * spec.event_gain / (0.25 * spec.event_len)
+        return lam * (1 + bump), 0.45, drift + giveback, sigma, 1.2
+    return None
+
+
+def _wave_minute(spec: TokenSpec, age: float, activity: float, base: Profile) -> Profile:
+    """Half the 30-minute segments carry a wave: buying ones bring more and bigger trades and
+    a rising price, selling ones fewer trades and a bleeding price."""
+    lam, buy, drift, sigma, size = base
+    tilt = _segment_value(spec.seed, int(age // WAVE_MINUTES))
+    strength = max(0.0, abs(tilt) - 0.5) * 2
+    if not strength:
+        return base
+    reach = min(1.0, 3 * activity)
+    if tilt > 0:
+        return (
+            lam * (1 + 2.5 * strength),
+            min(0.75, buy + 0.14 * strength),
+            drift + 0.01 * strength * reach,
+            sigma,
+            size * (1 + 0.5 * strength),
+        )
+    return (
+        lam * (1 - 0.4 * strength),
+        max(0.25, buy - 0.12 * strength),
+        drift - 0.008 * strength * reach,
+        sigma,
+        size,
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _segment_value(seed: int, segment: int) -> float:
+    """A value in [-1, 1) fixed by (token, segment): splitmix64, cheaper than a Random."""
+    h = (seed * 0x9E3779B97F4A7C15 + (segment + 1) * 0xBF58476D1CE4E5B9) & _MASK
+    h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & _MASK
+    h ^= h >> 31
+    return h / 2**63 - 1

@@ -1,0 +1,29 @@
+"""`make bench`: every benchmark against its limit, as a table and as JSON.
+
+    APP_ENV=test scripts/with-services .venv/bin/python -m scripts.bench [--quick]
+"""
+
+import argparse
+from pathlib import Path
+
+from scripts.bench import scoring
+from scripts.bench.figures import Figure, print_table, write_json
+from scripts.bench.setup import django_ready
+
+RESULTS = Path("var/bench/results.json")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    args = parser.parse_args()
+    django_ready()
+    figures: list[Figure] = []
+    figures += scoring.run(1_000 if args.quick else 10_000)
+    print_table(figures)
+    write_json(figures, RESULTS)
+    print(f"\nfigures written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
