@@ -28,7 +28,8 @@ class FaultError(ValueError):
 class FaultSettings:
     """Every fault, off by default.
 
-    rate_limit_rpm: DexScreener requests served per rolling real minute before 429 (0: none).
+    rate_limit_rpm: DexScreener requests served per rolling real minute before 429 (0: none);
+    rate_limit_window_s shortens that minute, so tests see a 429 pass in seconds.
     retry_after / rate_limit_body: whether a 429 carries Retry-After, and a JSON or plain-text
     body ("alternate" flips on each 429, like the real one's mixed answers).
     latency_ms (+ uniform latency_jitter_ms): added before each DexScreener answer.
@@ -42,6 +43,7 @@ class FaultSettings:
     """
 
     rate_limit_rpm: int = 0
+    rate_limit_window_s: float = RATE_LIMIT_WINDOW_S
     retry_after: str = "alternate"
     rate_limit_body: str = "alternate"
     latency_ms: int = 0
@@ -121,16 +123,17 @@ class FaultGate:
         return (s.latency_ms + jitter) / 1000
 
     def rate_limit(self, now_s: float) -> CannedResponse | None:
-        """A 429 when `rate_limit_rpm` requests were served in the last 60 real seconds
+        """A 429 when `rate_limit_rpm` requests were served in the last window (60 real seconds)
         (served requests are remembered even while no limit is set, as the real one does)."""
-        while self._served and self._served[0] <= now_s - RATE_LIMIT_WINDOW_S:
+        window = self.settings.rate_limit_window_s
+        while self._served and self._served[0] <= now_s - window:
             self._served.popleft()
         limit = self.settings.rate_limit_rpm
         if not limit or len(self._served) < limit:
             self._served.append(now_s)
             return None
         self._limited += 1
-        wait = max(1, math.ceil(self._served[0] + RATE_LIMIT_WINDOW_S - now_s))
+        wait = max(1, math.ceil(self._served[0] + window - now_s))
         return self._too_many(wait)
 
     def _too_many(self, wait_s: int) -> CannedResponse:

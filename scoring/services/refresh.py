@@ -98,7 +98,7 @@ class RefreshReport:
 def tokens_refresh(*, token_ids: Sequence[int], fetcher: PairFetcher) -> RefreshReport:
     """Fetch, score and store the refreshable tokens among `token_ids`."""
     started = time.monotonic()
-    tokens = list(Token.objects.refreshable().filter(pk__in=token_ids))
+    tokens = list(Token.objects.refreshable().filter(pk__in=token_ids).order_by("pk"))
     if not tokens:
         return RefreshReport()
     result = fetcher.fetch_pairs([token.mint_address for token in tokens])

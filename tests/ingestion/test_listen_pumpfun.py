@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -87,10 +88,13 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_listener(feed: FeedServer) -> subprocess.Popen[str]:
+def start_listener(feed: "FeedServer | Any", silence_seconds: float = 300) -> subprocess.Popen[str]:
+    """`manage.py listen_pumpfun` against `feed` (ours, or a sandbox market's ws_url)."""
+    url = getattr(feed, "ws_url", None) or f"ws://127.0.0.1:{feed.port}"
     env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
+    command = ["listen_pumpfun", "--url", url, "--silence-seconds", str(silence_seconds)]
     return subprocess.Popen(
-        [sys.executable, "manage.py", "listen_pumpfun", "--url", f"ws://127.0.0.1:{feed.port}"],
+        [sys.executable, "manage.py", *command],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -112,7 +116,15 @@ def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
     return process.returncode, output
 
 
-def test_it_turns_migrations_into_monitoring_tokens_once_each(feed: FeedServer) -> None:
+def queued_tasks(redis_client) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(task name, args) of the messages waiting in Celery's default queue."""
+    messages = [json.loads(raw) for raw in redis_client.lrange("celery", 0, -1)]
+    return sorted((m["headers"]["task"], m["headers"]["argsrepr"]) for m in messages)
+
+
+def test_it_turns_migrations_into_monitoring_tokens_once_each(
+    feed: FeedServer, redis_client
+) -> None:
     listener = start_listener(feed)
     try:
         wait_for(lambda: Token.objects.count() == 2)
@@ -131,6 +143,9 @@ def test_it_turns_migrations_into_monitoring_tokens_once_each(feed: FeedServer) 
     assert state is not None
     assert (state["creations_seen"], state["garbage_seen"], state["connected"]) == (1, 2, False)
     assert code == 0, output
+    # Each new token gets its first DexScreener look at once, not at the next cold cycle.
+    ids = sorted(Token.objects.values_list("pk", flat=True))
+    assert queued_tasks(redis_client) == [("scoring.refresh_batch", f"([{pk}],)") for pk in ids]
 
 
 def test_a_second_listener_waits_for_the_lock_and_takes_over(
