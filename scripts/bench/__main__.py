@@ -1,6 +1,6 @@
 """`make bench`: every benchmark against its limit, as a table and as JSON.
 
-    APP_ENV=test scripts/with-services .venv/bin/python -m scripts.bench [--quick]
+APP_ENV=test scripts/with-services .venv/bin/python -m scripts.bench [--quick]
 """
 
 import argparse
