@@ -85,7 +85,8 @@ class SandboxHandle:
             raise RuntimeError("the sandbox did not start") from self._error
         if self._server is None:
             raise RuntimeError("the sandbox did not start in time")
-        self.http_url, self.ws_url = self._server.http_url, self._server.ws_url
+        self.http_url: str = self._server.http_url
+        self.ws_url: str = self._server.ws_url
 
     def _serve(self, config: SandboxConfig) -> None:
         asyncio.set_event_loop(self._loop)

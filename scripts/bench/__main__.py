@@ -6,7 +6,7 @@ APP_ENV=test scripts/with-services .venv/bin/python -m scripts.bench [--quick]
 import argparse
 from pathlib import Path
 
-from scripts.bench import scoring
+from scripts.bench import pipeline, scoring
 from scripts.bench.figures import Figure, print_table, write_json
 from scripts.bench.setup import django_ready
 
@@ -20,6 +20,7 @@ def main() -> None:
     django_ready()
     figures: list[Figure] = []
     figures += scoring.run(1_000 if args.quick else 10_000)
+    figures += pipeline.run(quick=args.quick)
     print_table(figures)
     write_json(figures, RESULTS)
     print(f"\nfigures written to {RESULTS}")

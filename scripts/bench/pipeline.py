@@ -165,6 +165,7 @@ def _ingestion(market_url: str, migrations: int, env: dict[str, str]) -> dict[st
         delays = [
             (scored - created).total_seconds()
             for created, scored in fresh.values_list("created_at", "scored_at")
+            if scored is not None
         ]
         listener_rss = peak_rss_mb(listener.pid)
     return {
