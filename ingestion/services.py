@@ -16,17 +16,33 @@ from django.utils import timezone
 
 from ingestion.clients.dexscreener import DexScreenerClient
 from ingestion.clients.pumpportal import ListenerState
-from ingestion.clients.ratelimit import build_rate_limiter
+from ingestion.clients.ratelimit import BudgetUsage, RedisTokenBucket, build_rate_limiter
+from moon.metrics import dexscreener_request_observe
+from moon.store import redis_store
 from tokens.models import Token
 
 logger = logging.getLogger(__name__)
 
 
+DEXSCREENER_BUDGET_PREFIX = "moon:dexscreener"
+
+
 @functools.cache
 def dexscreener_client() -> DexScreenerClient:
     """One client per process; every process shares the request budget through Redis."""
-    limiter = build_rate_limiter(settings.REDIS_URL, settings.DEXSCREENER_RPM)
-    return DexScreenerClient(settings.DEXSCREENER_URL, limiter=limiter)
+    limiter = build_rate_limiter(
+        settings.REDIS_URL, settings.DEXSCREENER_RPM, DEXSCREENER_BUDGET_PREFIX
+    )
+    return DexScreenerClient(
+        settings.DEXSCREENER_URL, limiter=limiter, on_request=dexscreener_request_observe
+    )
+
+
+def dexscreener_budget_usage() -> BudgetUsage:
+    """The shared budget as every process sees it, read from Redis whatever this process's own
+    client fell back to."""
+    bucket = RedisTokenBucket(redis_store(), DEXSCREENER_BUDGET_PREFIX, settings.DEXSCREENER_RPM)
+    return bucket.usage()
 
 
 def token_register_migration(

@@ -3,11 +3,37 @@
 import json
 import logging
 import os
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
-PROCESS_NAME = os.environ.get("MOON_PROCESS", "")
+
+# argv words that name moon's process roles, for processes started without MOON_PROCESS
+_ROLES = {
+    "worker": "worker",
+    "beat": "beat",
+    "flower": "flower",
+    "listen_pumpfun": "listener",
+    "runserver": "web",
+    "gunicorn": "web",
+}
+
+
+def process_role(argv: list[str] | None = None) -> str:
+    """The process's role (web, worker, beat, listener, ...): MOON_PROCESS as the Procfile sets
+    it, else guessed from the command line; "" when neither tells."""
+    role = os.environ.get("MOON_PROCESS", "")
+    if role:
+        return role
+    for word in argv if argv is not None else sys.argv:
+        name = os.path.basename(word)
+        if name in _ROLES:
+            return _ROLES[name]
+    return ""
+
+
+PROCESS_NAME = process_role()
 
 
 def record_to_dict(record: logging.LogRecord) -> dict[str, Any]:

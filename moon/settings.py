@@ -125,9 +125,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# A task whose worker died unacknowledged (acks_late) goes back to the queue this many seconds
+# later. It must outlast the longest task and its retries' ETAs (refresh_batch: 120 s time
+# limit, retries up to 30 s ahead): a shorter one runs live tasks twice. The fault drills lower
+# it to see a SIGKILLed worker's batch come back within the test.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=1)
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Write each entry's last_run_at as soon as it is sent (default: every 3 min): /health reads
+# beat's last tick from it.
+CELERY_BEAT_SYNC_EVERY = 1
+CELERY_IMPORTS = ("moon.tasks",)  # moon is not an installed app: autodiscovery skips it
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -164,9 +174,10 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: an anonymous write then answers 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -175,14 +186,43 @@ REST_FRAMEWORK = {
         "user": env_str("API_THROTTLE_USER", "600/min"),
         "write": env_str("API_THROTTLE_WRITE", "30/min"),
     },
+    "DEFAULT_THROTTLE_CLASSES": [
+        "moon.api.AnonThrottle",
+        "moon.api.UserThrottle",
+        "moon.api.WriteThrottle",
+    ],
+    # Client IP for throttling: REMOTE_ADDR, or the Nth X-Forwarded-For entry from the right
+    # behind N proxies. Never the whole header, which any client can forge.
+    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0),
+    "EXCEPTION_HANDLER": "moon.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "moon API",
-    "DESCRIPTION": "Momentum scores of freshly migrated Pump.fun tokens.",
+    "DESCRIPTION": (
+        "Momentum scores of freshly migrated Pump.fun tokens.\n\n"
+        "Reads are public. Writes need a staff session (with the CSRF token in `X-CSRFToken`) "
+        "or an API token created in the admin (`Authorization: Token <key>`). Requests are "
+        "throttled per anonymous IP, per user, and more tightly for writes; a throttled "
+        "request answers 429 with `Retry-After`.\n\n"
+        'Every error answers `{"error": {"code", "message", "fields"}}`: `code` is '
+        "stable (`invalid`, `invalid_mint`, `not_found`, `not_authenticated`, "
+        "`permission_denied`, `throttled`, `token_archived`, `broker_unavailable`, ...), "
+        "`fields` maps each refused input to its messages."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "moon.api.document_retry_after",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "TokenStatusEnum": "tokens.models.Token.Status",
+        "TaskStatusEnum": ["queued"],
+    },
 }
-CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")  # closed unless configured
+CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- Production hardening (APP_ENV=prod): what `manage.py check --deploy` asks for ------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -195,14 +235,18 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 SECURE_HSTS_PRELOAD = _HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^health", r"^metrics$", r"^version$"]
 
-# --- Logging: JSON lines on stdout from every process ---------------------------------------
+# --- Logging: JSON lines on stdout from every process, and the recent ones in Redis ---------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "moon.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json"},
+        # /api/logs/ and /logs/ read it; never blocks or raises when Redis is down
+        "store": {"()": "moon.logstore.RedisLogHandler", "url": REDIS_URL},
+    },
+    "root": {"handlers": ["stdout", "store"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "httpx": {"level": "WARNING"},

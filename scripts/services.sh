@@ -44,6 +44,22 @@ start_redis() {  # start_redis DIR PORT
   return 1
 }
 
+redis_answers() {  # redis_answers PORT: does our Redis answer a PING there within 5 s?
+  python3 - "$1" <<'PY'
+import socket, sys, time
+deadline = time.monotonic() + 5
+while time.monotonic() < deadline:
+    try:
+        with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            if s.recv(16).startswith(b"+PONG"):
+                sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
 stop_redis() {  # stop_redis DIR: stop it and wait until it is gone
   local pidfile=$1/redis/redis.pid pid
   [ -s "$pidfile" ] || return 0

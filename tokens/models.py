@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OrderBy, Q
 from django.utils import timezone
 
 from tokens.validators import validate_mint
@@ -16,6 +18,27 @@ class TokenQuerySet(models.QuerySet["Token"]):
         return self.refreshable().filter(
             Q(smoothed_score__lt=min_score) | Q(smoothed_score__isnull=True)
         )
+
+
+class NullsLastIndex(models.Index):
+    """An index on ``F(...).desc(nulls_last=True)`` expressions that SQLite can build too.
+
+    SQLite refuses NULLS LAST in an index, and its DESC already sorts NULLs last, so there
+    the index is built without the modifier.
+    """
+
+    def create_sql(
+        self, model: type[models.Model], schema_editor: Any, using: str = "", **kwargs: Any
+    ) -> Any:
+        if schema_editor.connection.vendor == "sqlite":
+            plain = [
+                OrderBy(item.expression, descending=item.descending)
+                for item in self.expressions
+                if isinstance(item, OrderBy)
+            ]
+            index = models.Index(*plain, name=self.name)
+            return index.create_sql(model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
 
 
 class Token(models.Model):
@@ -66,8 +89,15 @@ class Token(models.Model):
         ordering = ["-smoothed_score", "-id"]
         indexes = [
             models.Index(fields=["status"], name="token_status_idx"),
-            models.Index(fields=["-score", "-id"], name="token_score_idx"),
-            models.Index(fields=["-smoothed_score", "-id"], name="token_smoothed_idx"),
+            # DESC NULLS LAST, as tokens.selectors.ordering sorts: the best scores first and the
+            # unscored last come straight off the index (a plain DESC index puts NULLs first,
+            # and PostgreSQL would sort the whole table for every page).
+            NullsLastIndex(
+                F("score").desc(nulls_last=True), F("id").desc(), name="token_score_idx"
+            ),
+            NullsLastIndex(
+                F("smoothed_score").desc(nulls_last=True), F("id").desc(), name="token_smoothed_idx"
+            ),
             models.Index(fields=["status", "last_updated_at"], name="token_due_idx"),
             models.Index(fields=["-migrated_at"], name="token_migrated_idx"),
         ]

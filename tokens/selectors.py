@@ -3,11 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, F, OrderBy, Q
+from django.db.models import Count, F, OrderBy, Prefetch, Q
 from django.utils import timezone
 
-from tokens.models import Token, TokenQuerySet
+from scoring.models import TokenScore
+from tokens.models import Pool, Token, TokenQuerySet
 
 COMPONENTS = (
     "tx_accel",
@@ -30,6 +32,7 @@ SORTS: dict[str, F] = {
     "volume_1h": F("metrics__vol_1h"),
     "age": F("migrated_at"),  # ascending age = newest migration first, handled below
     "symbol": F("symbol"),
+    "status": F("status"),
     "pools": F("pool_count"),
     **{name: F(f"smoothed_components__{name}") for name in COMPONENTS},
 }
@@ -95,3 +98,50 @@ def status_counts() -> dict[str, int]:
     for row in Token.objects.order_by().values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts
+
+
+def pools_by_liquidity() -> Prefetch[str]:
+    """Prefetch of a token's pools, most liquid first (one query for a whole page of tokens)."""
+    return Prefetch(
+        "pools", queryset=Pool.objects.order_by(F("liquidity_usd").desc(nulls_last=True), "id")
+    )
+
+
+def token_score_history(*, token: Token, limit: int) -> list[dict[str, Any]]:
+    """The token's latest `limit` snapshots, oldest first, without their bulky JSON.
+
+    Each: id, created_at, score, smoothed_score, scoring_model, settings_version,
+    fallback (metrics["fallback"]) and quality_ok (metrics["data_quality_ok"]).
+    """
+    latest = (
+        TokenScore.objects.filter(token=token)
+        .order_by("-created_at", "-id")
+        .values(
+            "id",
+            "created_at",
+            "score",
+            "smoothed_score",
+            "scoring_model",
+            "settings_version",
+            fallback=F("metrics__fallback"),
+            quality_ok=F("metrics__data_quality_ok"),
+        )[:limit]
+    )
+    rows: list[dict[str, Any]] = [dict(row) for row in latest]
+    rows.reverse()
+    return rows
+
+
+def token_by_mint(mint: str) -> Token | None:
+    """The token of `mint`, whatever its status (archived tokens keep their page)."""
+    return Token.objects.filter(mint_address=mint).first()
+
+
+def token_snapshots(*, token: Token, limit: int) -> list[TokenScore]:
+    """The newest `limit` snapshots of `token`, newest first (the (token, -created_at) index)."""
+    return list(TokenScore.objects.filter(token=token).order_by("-created_at", "-id")[:limit])
+
+
+def token_pools(*, token: Token) -> list[Pool]:
+    """Every pool of `token`, the most liquid first, kept or not."""
+    return list(token.pools.order_by(F("liquidity_usd").desc(nulls_last=True), "id"))

@@ -5,4 +5,6 @@ from tokens import views
 app_name = "tokens"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("tokens/<str:mint>/", views.token_detail, name="detail"),
+    path("tokens/<str:mint>/refresh/", views.token_refresh, name="refresh"),
 ]

@@ -33,6 +33,7 @@ def declared_tasks(settings: ScoringSettings) -> list[Periodic]:
         ),
         Periodic("archive tokens", "tokens.archive_tokens", 300),
         Periodic("thin old snapshots", "scoring.prune_snapshots", 3600),
+        Periodic("check alerts", "moon.check_alerts", 60),
     ]
 
 

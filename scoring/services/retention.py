@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import F, Value, Window
-from django.db.models.functions import ExtractMinute, RowNumber, TruncHour
+from django.db.models.functions import ExtractMinute, Floor, RowNumber, TruncHour
 
 from scoring.models import ScoringSettings, TokenScore
 
@@ -33,7 +33,9 @@ def snapshots_prune(*, settings: ScoringSettings, now: datetime) -> PruneReport:
                 partition_by=[
                     F("token_id"),
                     TruncHour("created_at"),
-                    ExtractMinute("created_at") / Value(THIN_TO_MINUTES),
+                    # EXTRACT answers numeric on PostgreSQL: without Floor, 12:07 / 10 = 0.7
+                    # would make each minute a slot of its own.
+                    Floor(ExtractMinute("created_at") / Value(THIN_TO_MINUTES)),
                 ],
                 order_by=[F("created_at").desc(), F("id").desc()],
             )

@@ -1,23 +1,247 @@
+"""/health: database, Redis and broker (down: failing, 503); listener and beat (stale: degraded)."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.test import Client, override_settings
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from ingestion.clients.pumpportal import ListenerState
+from ingestion.services import listener_state_save
+from moon import health
+from moon.celery import app as celery_app
+from scoring.services.periodic import periodic_tasks_sync
 
 pytestmark = pytest.mark.django_db
 
+SILENCE = 300  # PUMPPORTAL_SILENCE_SECONDS' default: stale after 600 s without a frame
 
-def test_health_reports_each_dependency(client: Client) -> None:
+
+def listener_alive(*, frame_age: float = 5.0, connected: bool = True) -> float:
+    now = time.time()
+    listener_state_save(
+        ListenerState(
+            connected=connected,
+            connected_since=now - 100 if connected else None,
+            last_frame_at=now - frame_age,
+            migrations_seen=3,
+            creations_seen=40,
+            reconnects=1,
+        )
+    )
+    return now
+
+
+def beat_ticked(seconds_ago: float) -> datetime:
+    periodic_tasks_sync()
+    at = timezone.now() - timedelta(seconds=seconds_ago)
+    PeriodicTask.objects.filter(name="moon: refresh hot tokens").update(last_run_at=at)
+    return at
+
+
+def test_it_is_ok_when_every_part_answers(client: Client) -> None:
+    """Each check sits at the top level, as the foundation's /health answered."""
+    listener_alive()
+    beat_ticked(10)
+
     response = client.get("/health")
 
     body = response.json()
     assert response.status_code == 200
-    assert (body["status"], body["database"]["ok"], body["redis"]["ok"]) == ("ok", True, True)
+    assert set(body) == {"status", "checked_at", "database", "redis", "broker", "listener", "beat"}
+    assert body["status"] == "ok"
+    assert {name: body[name]["ok"] for name in set(body) - {"status", "checked_at"}} == {
+        "database": True,
+        "redis": True,
+        "broker": True,
+        "listener": True,
+        "beat": True,
+    }
+    assert (body["listener"]["state"], body["beat"]["state"]) == (
+        "connected",
+        "ok",
+    )
+
+
+def test_it_is_degraded_without_a_listener_or_a_beat_tick(client: Client) -> None:
+    response = client.get("/health")
+
+    body = response.json()
+    assert (response.status_code, body["status"]) == (200, "degraded")
+    assert body["listener"] == {
+        "ok": False,
+        "state": "missing",
+        "connected": False,
+        "last_frame_age_seconds": None,
+    }
+    assert body["beat"] == {
+        "ok": False,
+        "state": "missing",
+        "task": "moon: refresh hot tokens",
+    }
 
 
 @override_settings(REDIS_URL="redis://127.0.0.1:1/0")
-def test_health_is_503_when_redis_is_unreachable(client: Client) -> None:
+def test_it_is_503_when_redis_is_unreachable(client: Client) -> None:
     response = client.get("/health")
 
+    body = response.json()
     assert response.status_code == 503
-    assert (response.json()["status"], response.json()["redis"]["ok"]) == ("failing", False)
+    assert (body["status"], body["redis"]["ok"]) == ("failing", False)
+    assert body["listener"]["state"] == "unknown"
+
+
+def test_it_is_503_when_the_broker_is_unreachable(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listener_alive()
+    beat_ticked(10)
+    monkeypatch.setattr(celery_app.conf, "broker_write_url", "redis://127.0.0.1:1/0")
+
+    response = client.get("/health")
+
+    body = response.json()
+    assert response.status_code == 503
+    assert (body["status"], body["broker"]["ok"]) == ("failing", False)
+    assert "Connection refused" in body["broker"]["error"]
+
+
+def test_a_listener_without_a_frame_for_twice_the_silence_limit_is_stale() -> None:
+    now = listener_alive(frame_age=0)
+
+    fresh = health.listener_status(now=now + 2 * SILENCE)
+    stale = health.listener_status(now=now + 2 * SILENCE + 1)
+
+    assert (fresh["state"], fresh["last_frame_age_seconds"]) == ("connected", 600.0)
+    assert (stale["state"], stale["last_frame_age_seconds"]) == ("stale", 601.0)
+    assert health.check_listener(now=now + 2 * SILENCE + 1) == {
+        "ok": False,
+        "state": "stale",
+        "connected": True,
+        "last_frame_age_seconds": 601.0,
+    }
+
+
+def test_a_listener_reconnecting_with_recent_frames_is_still_ok() -> None:
+    now = listener_alive(frame_age=20, connected=False)
+
+    check = health.check_listener(now=now)
+
+    assert check == {
+        "ok": True,
+        "state": "disconnected",
+        "connected": False,
+        "last_frame_age_seconds": 20.0,
+    }
+
+
+def test_the_listener_status_carries_its_state() -> None:
+    now = listener_alive(frame_age=5)
+
+    status = health.listener_status(now=now)
+
+    assert status == {
+        "state": "connected",
+        "connected": True,
+        "last_frame_age_seconds": 5.0,
+        "stale_after_seconds": 600,
+        "last_frame_at": datetime.fromtimestamp(now - 5, UTC),
+        "connected_since": datetime.fromtimestamp(now - 100, UTC),
+        "updated_at": status["updated_at"],
+        "migrations_seen": 3,
+        "creations_seen": 40,
+        "reconnects": 1,
+        "last_error": None,
+        "pid": status["pid"],
+    }
+
+
+def test_without_a_listener_the_status_has_the_same_keys() -> None:
+    assert health.listener_status() == {
+        "state": "missing",
+        "connected": False,
+        "last_frame_age_seconds": None,
+        "stale_after_seconds": 600,
+        "last_frame_at": None,
+        "connected_since": None,
+        "updated_at": None,
+        "migrations_seen": 0,
+        "creations_seen": 0,
+        "reconnects": 0,
+        "last_error": None,
+        "pid": None,
+    }
+
+
+def test_a_listener_that_never_got_a_frame_counts_its_silence_from_the_connection() -> None:
+    now = time.time()
+    listener_state_save(ListenerState(connected=True, connected_since=now - 30))
+
+    status = health.listener_status(now=now)
+
+    assert (status["state"], status["last_frame_age_seconds"]) == ("connected", 30.0)
+
+
+def test_beat_is_stale_after_three_hot_intervals() -> None:
+    ticked = beat_ticked(0)
+
+    fresh = health.check_beat(now=ticked + timedelta(seconds=90))
+    stale = health.check_beat(now=ticked + timedelta(seconds=91))
+
+    assert fresh == {
+        "ok": True,
+        "state": "ok",
+        "task": "moon: refresh hot tokens",
+        "interval_seconds": 30.0,
+        "last_tick_at": ticked,
+        "age_seconds": 90.0,
+    }
+    assert (stale["ok"], stale["state"], stale["age_seconds"]) == (False, "stale", 91.0)
+
+
+def test_beat_that_never_ticked_is_stale() -> None:
+    periodic_tasks_sync()
+
+    check = health.check_beat()
+
+    assert (check["ok"], check["state"], check["last_tick_at"]) == (False, "stale", None)
+
+
+def test_the_overall_status_ranks_the_checks() -> None:
+    up = {"ok": True}
+    down = {"ok": False}
+    everything = dict.fromkeys(("database", "redis", "broker", "listener", "beat"), up)
+
+    assert health.overall_status(everything) == "ok"
+    assert health.overall_status({**everything, "beat": down}) == "degraded"
+    assert health.overall_status({**everything, "listener": down, "beat": down}) == "degraded"
+    assert health.overall_status({**everything, "database": down}) == "failing"
+    assert health.overall_status({**everything, "broker": down, "listener": down}) == "failing"
+
+
+def test_system_status_gathers_checks_scheduler_listener_and_budget() -> None:
+    listener_alive()
+    beat_ticked(10)
+
+    status = health.system_status()
+
+    assert set(status) == {"status", "checked_at", "checks", "scheduler", "listener", "dexscreener"}
+    assert status["status"] == "ok"
+    assert set(status["checks"]) == {"database", "redis", "broker", "listener", "beat"}
+    assert set(status["scheduler"]) == {"status", "checked_at", "groups"}
+    assert set(status["scheduler"]["groups"]) == {"hot", "cold"}
+    assert status["listener"]["state"] == "connected"
+    assert status["dexscreener"] == {
+        "used_last_minute": 0,
+        "limit": 300,
+        "blocked_until": None,
+        "requests_5m": 0,
+        "errors_5m": 0,
+        "responses_429_5m": 0,
+        "error_rate_5m": None,
+    }
 
 
 def test_version_names_the_build(client: Client) -> None:

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,14 +21,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> dict:
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, "scripts/run exited early"
         try:
             response = httpx.get(url, timeout=2)
             if response.status_code == 200:
-                return response.json()
+                return response.json() if "json" in response.headers["content-type"] else None
         except httpx.TransportError:
             pass
         time.sleep(0.5)
@@ -59,6 +60,7 @@ def test_make_run_serves_the_system_and_ctrl_c_stops_every_process(tmp_path: Pat
     )
     try:
         health = wait_healthy(f"http://127.0.0.1:{web}/health", process)
+        wait_healthy(f"http://127.0.0.1:{flower}/healthcheck", process, timeout=60)
         flower_status = httpx.get(f"http://127.0.0.1:{flower}/", timeout=10).status_code
         dashboard = httpx.get(f"http://127.0.0.1:{web}/", timeout=10)
     finally:

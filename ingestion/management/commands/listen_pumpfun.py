@@ -5,13 +5,15 @@ import contextlib
 import logging
 import os
 import signal
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections, transaction
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 
 from ingestion.clients.pumpportal import ListenerState, Migration, PumpPortalListener
 from ingestion.services import (
@@ -26,6 +28,9 @@ logger = logging.getLogger("ingestion.listener")
 
 LOCK_TTL_SECONDS = 30
 LOCK_RENEW_SECONDS = 10
+PENDING_LIMIT = 10_000  # migrations held while the database is down: days of them
+RETRY_BASE_SECONDS = 1.0
+RETRY_MAX_SECONDS = 30.0
 
 
 def register_migration(migration: Migration) -> None:
@@ -41,6 +46,98 @@ def _first_refresh(token_id: int) -> None:
         refresh_batch.delay([token_id], group="new")
     except Exception:  # the cold group picks the token up anyway
         logger.exception("could not queue the first refresh of token %s", token_id)
+
+
+class MigrationInbox:
+    """Every migration heard, stored in arrival order by one task of its own.
+
+    The socket reader only appends here, so a slow or absent database never stalls the feed.
+    When the database refuses (it is down or restarting), the migration stays at the head of
+    the inbox with those behind it, and storing resumes with exponential backoff: a migration
+    seen while PostgreSQL is down becomes a token once it is back. Bounded: past `limit` the
+    oldest is dropped and logged, as are those still held when the listener stops.
+    """
+
+    def __init__(
+        self,
+        store: Callable[[Migration], Awaitable[None]],
+        *,
+        limit: int = PENDING_LIMIT,
+        retry_base: float = RETRY_BASE_SECONDS,
+        retry_max: float = RETRY_MAX_SECONDS,
+    ) -> None:
+        self._store = store
+        self._pending: deque[Migration] = deque()
+        self._arrived = asyncio.Event()
+        self.limit = limit
+        self.retry_base = retry_base
+        self.retry_max = retry_max
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    async def put(self, migration: Migration) -> None:
+        if len(self._pending) >= self.limit:
+            lost = self._pending.popleft()
+            logger.error(
+                "%d migrations wait for the database: dropped the oldest, %s (signature %s)",
+                self.limit,
+                lost.mint,
+                lost.signature,
+            )
+        self._pending.append(migration)
+        self._arrived.set()
+
+    async def drain(self) -> bool:
+        """Store the held migrations in order; False when the database still refuses."""
+        while self._pending:
+            migration = self._pending[0]
+            try:
+                await self._store(migration)
+            except (OperationalError, InterfaceError) as exc:
+                logger.warning(
+                    "database unavailable, %d migration(s) held for retry: %s",
+                    len(self._pending),
+                    exc,
+                )
+                return False
+            except Exception:  # this one will never store: do not block the ones behind it
+                logger.exception("could not register the migration of %s", migration.mint)
+            self._pending.popleft()
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Store migrations as they arrive until `stop`; then a last try, and report the rest."""
+        failures = 0
+        while not stop.is_set():
+            if not self._pending:
+                self._arrived.clear()
+                await _first_of(stop, self._arrived)
+                continue
+            if await self.drain():
+                failures = 0
+                continue
+            failures += 1
+            delay = min(self.retry_max, self.retry_base * 2.0 ** (failures - 1))
+            await _first_of(stop, timeout=delay)
+        if self._pending:
+            await self.drain()
+        for migration in self._pending:
+            logger.error(
+                "listener stopped before the database took the migration of %s (signature %s)",
+                migration.mint,
+                migration.signature,
+            )
+
+
+async def _first_of(*events: asyncio.Event, timeout: float | None = None) -> None:
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
 
 
 class Command(BaseCommand):
@@ -64,34 +161,41 @@ class Command(BaseCommand):
         lock = redis_client()
         if not await self._acquire(lock, owner, stop):
             return
+        inbox = MigrationInbox(sync_to_async(register_migration, thread_sensitive=True))
         listener = PumpPortalListener(
-            url,
-            sync_to_async(register_migration, thread_sensitive=True),
-            silence_seconds=silence_seconds,
-            on_state=_publish,
+            url, inbox.put, silence_seconds=silence_seconds, on_state=_publish
         )
         renewer = asyncio.create_task(self._keep_lock(lock, owner, stop))
+        storer = asyncio.create_task(inbox.run(stop))
         try:
             await listener.run(stop)
         finally:
+            stop.set()
             renewer.cancel()
             await asyncio.gather(renewer, return_exceptions=True)
+            await asyncio.gather(storer, return_exceptions=True)
             await sync_to_async(_release)(lock, owner)
         logger.info("listener stopped")
 
     async def _acquire(self, lock: redis.Redis, owner: str, stop: asyncio.Event) -> bool:
-        """Wait for the lock: a second listener must not open a second connection."""
-        announced = False
+        """Wait for the lock: a second listener must not open a second connection. A Redis
+        that does not answer yet is waited for too: the listener must not exit over it."""
+        announced = ""
         while not stop.is_set():
-            got = await sync_to_async(lock.set)(
-                LISTENER_LOCK_KEY, owner, nx=True, ex=LOCK_TTL_SECONDS
-            )
+            try:
+                got = await sync_to_async(lock.set)(
+                    LISTENER_LOCK_KEY, owner, nx=True, ex=LOCK_TTL_SECONDS
+                )
+            except redis.RedisError as exc:
+                got, reason = False, f"Redis does not answer, waiting for the lock: {exc}"
+            else:
+                reason = "another listener holds the lock; waiting"
             if got:
                 logger.info("listener lock taken by %s", owner)
                 return True
-            if not announced:
-                logger.warning("another listener holds the lock; waiting")
-                announced = True
+            if reason != announced:
+                logger.warning(reason)
+                announced = reason
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=LOCK_RENEW_SECONDS / 2)
         return False
@@ -119,9 +223,12 @@ def _renew(lock: redis.Redis, owner: str) -> bool:
 
 
 def _release(lock: redis.Redis, owner: str) -> None:
-    current = lock.get(LISTENER_LOCK_KEY)
-    if current is not None and _text(current) == owner:
-        lock.delete(LISTENER_LOCK_KEY)
+    try:
+        current = lock.get(LISTENER_LOCK_KEY)
+        if current is not None and _text(current) == owner:
+            lock.delete(LISTENER_LOCK_KEY)
+    except redis.RedisError:
+        logger.warning("could not release the listener lock; it expires by itself")
 
 
 def _publish(state: ListenerState) -> None:

@@ -1,0 +1,25 @@
+// moon's few lines of JavaScript; every page works without them (htmx does the rest).
+"use strict";
+
+// Empty filter fields stay out of GET URLs, so the URLs pushed into history stay short.
+document.addEventListener("htmx:configRequest", (event) => {
+  if (event.detail.verb !== "get") return;
+  const data = event.detail.formData;
+  for (const key of [...new Set(data.keys())]) {
+    if (data.getAll(key).every((value) => value === "")) data.delete(key);
+  }
+});
+
+// A failed poll (server restarting, network blip) marks the page stale until the next success.
+document.addEventListener("htmx:afterRequest", (event) => {
+  document.body.classList.toggle("stale", !event.detail.successful);
+});
+
+// Token images come from third-party CDNs: hide the ones that fail instead of a broken icon.
+document.addEventListener(
+  "error",
+  (event) => {
+    if (event.target instanceof HTMLImageElement) event.target.classList.add("broken");
+  },
+  true,
+);

@@ -1,0 +1,308 @@
+"""The dashboard `/`: one row per token, sorted, filtered and paginated on the server."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.factories import PoolFactory, TokenFactory
+from tests.pages.html import Node, parse
+from tokens.models import Token
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def token_rows(html: bytes) -> list[Node]:
+    return [row for row in parse(html).find_all("tr") if "data-mint" in row.attrs]
+
+
+def symbols(html: bytes) -> list[str]:
+    return [row.find("b", class_="symbol").text() for row in token_rows(html)]
+
+
+def cells(row: Node) -> list[str]:
+    return [cell.text() for cell in row.find_all("td")]
+
+
+def scored(symbol: str, smoothed: float | None, **fields: object) -> Token:
+    values = {"score": smoothed, "status": Token.Status.ACTIVE, **fields}
+    return TokenFactory(symbol=symbol, smoothed_score=smoothed, **values)
+
+
+def test_it_shows_one_row_per_token_with_every_value() -> None:
+    token = TokenFactory(
+        symbol="AAA",
+        name="Alpha Dog",
+        status=Token.Status.ACTIVE,
+        image_url="https://cdn.example/a.png",
+        score=0.91234,
+        smoothed_score=0.8,
+        smoothed_components={
+            "tx_accel": 1.5,
+            "vol_momentum": 2.25,
+            "token_freshness": 0.5,
+            "orderflow_imbalance": -0.1,
+            "final_score": 0.8,
+        },
+        raw_components={"tx_accel": 1.75},
+        liquidity_usd=36295.05,
+        tx_5m=953,
+        volume_5m=54232.17,
+        migrated_at=timezone.now() - timedelta(minutes=12, seconds=5),
+    )
+    PoolFactory(token=token, dex_id="pumpswap", liquidity_usd=30_000)
+    PoolFactory(token=token, dex_id="meteora", liquidity_usd=20_000, kept=False)
+    PoolFactory(token=token, dex_id="pumpswap", liquidity_usd=10_000)
+
+    response = Client().get("/")
+
+    (row,) = token_rows(response.content)
+    assert response.status_code == 200
+    assert row.attrs["data-mint"] == token.mint_address
+    assert cells(row) == [
+        "AAA Alpha Dog",
+        "active",
+        "0.912",
+        "0.800",
+        "1.50",
+        "2.25",
+        "0.50",
+        "-0.10",
+        "$36.3K",
+        "953",
+        "$54.2K",
+        "12m",
+        "pumpswap×2 meteora",  # noqa: RUF001
+        "DS SS",
+    ]
+    assert [badge.classes() for badge in row.find_all("span", class_="dex")] == [
+        {"dex", "kept"},
+        {"dex"},
+    ]
+    links = [a.attrs["href"] for a in row.find("td", class_="c-links").find_all("a")]
+    assert links == [
+        f"https://dexscreener.com/solana/{token.mint_address}",
+        f"https://solscan.io/token/{token.mint_address}",
+    ]
+    assert row.find("a", class_="token-link").attrs["href"] == f"/tokens/{token.mint_address}/"
+    assert row.find("img").attrs["src"] == "https://cdn.example/a.png"
+    assert row.find("td", class_="c-comp").attrs["title"] == "raw 1.750 · smoothed 1.500"
+
+
+def test_it_lists_tokens_by_smoothed_score_unscored_last() -> None:
+    scored("MID", 0.5)
+    scored("NONE", None)
+    scored("TOP", 0.9)
+    scored("LOW", 0.1)
+
+    response = Client().get("/")
+
+    assert symbols(response.content) == ["TOP", "MID", "LOW", "NONE"]
+
+
+def test_the_page_is_a_whole_document_and_the_partial_only_the_table() -> None:
+    scored("TOP", 0.9)
+
+    page = Client().get("/")
+    partial = Client().get("/", **HTMX)
+
+    assert page.content.startswith(b"<!doctype html>")
+    assert b'id="filters"' in page.content
+    assert partial.content.lstrip().startswith(b'<section id="token-table"')
+    assert b"<html" not in partial.content
+    assert b'id="filters"' not in partial.content
+    assert symbols(partial.content) == ["TOP"]
+    assert "HX-Request" in partial["Vary"]
+
+
+def test_a_history_restore_gets_the_whole_page() -> None:
+    response = Client().get("/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+
+    assert response.content.startswith(b"<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("symbol", ["A", "B", "C"]),
+        ("-symbol", ["C", "B", "A"]),
+        ("-score", ["B", "C", "A"]),
+        ("liquidity", ["C", "A", "B"]),
+        ("-tx_5m", ["A", "C", "B"]),
+        ("age", ["C", "B", "A"]),  # youngest first
+        ("-tx_accel", ["B", "A", "C"]),
+        ("bogus", ["A", "B", "C"]),  # unknown: the default, smoothed score descending
+    ],
+)
+def test_it_sorts_on_the_server(sort: str, expected: list[str]) -> None:
+    now = timezone.now()
+    scored("A", 0.9, liquidity_usd=200, tx_5m=30, migrated_at=now - timedelta(hours=3),
+           smoothed_components={"tx_accel": 2.0}, score=0.1)  # fmt: skip
+    scored("B", 0.5, liquidity_usd=300, tx_5m=10, migrated_at=now - timedelta(hours=2),
+           smoothed_components={"tx_accel": 3.0}, score=0.7)  # fmt: skip
+    scored("C", 0.2, liquidity_usd=100, tx_5m=20, migrated_at=now - timedelta(hours=1),
+           smoothed_components={"tx_accel": 1.0}, score=0.4)  # fmt: skip
+
+    response = Client().get("/", {"sort": sort})
+
+    assert symbols(response.content) == expected
+
+
+def test_each_header_links_to_the_next_sort_keeping_the_filters() -> None:
+    response = Client().get("/", {"sort": "-score", "search": "A", "page": "1"})
+
+    headers = parse(response.content).find("thead").find_all("a")
+    by_key = {a.attrs["data-sort"]: a for a in headers}
+    assert list(by_key) == [
+        "symbol",
+        "status",
+        "score",
+        "smoothed_score",
+        "tx_accel",
+        "vol_momentum",
+        "token_freshness",
+        "orderflow_imbalance",
+        "liquidity",
+        "tx_5m",
+        "volume_5m",
+        "age",
+        "pools",
+    ]
+    assert by_key["score"].attrs["href"] == "/?search=A&sort=score"  # sorted by it: flip
+    assert by_key["liquidity"].attrs["href"] == "/?search=A&sort=-liquidity"
+    assert by_key["symbol"].attrs["href"] == "/?search=A&sort=symbol"  # names: A to Z first
+    assert by_key["score"].attrs["hx-get"] == by_key["score"].attrs["href"]
+    assert by_key["score"].attrs["hx-push-url"] == "true"
+    assert by_key["score"].text() == "Score ▼"
+    sorted_header = parse(response.content).find("th", aria_sort="descending")
+    assert sorted_header.text() == "Score ▼"
+
+
+def test_the_table_polls_its_own_url_and_carries_its_state_into_the_filter_form() -> None:
+    response = Client().get("/", {"status": "active", "sort": "symbol", "hot": "on", "page": "2"})
+
+    section = parse(response.content).find("section", id="token-table")
+    hidden = {i.attrs["name"]: i.attrs["value"] for i in section.find_all("input", form="filters")}
+    assert section.attrs["hx-get"] == "/?status=active&sort=symbol&hot=on&page=2"
+    assert section.attrs["hx-trigger"] == "every 5s"
+    assert hidden == {"status": "active", "sort": "symbol"}
+
+
+def test_status_tabs_count_every_status_and_filter() -> None:
+    scored("A1", 0.5)
+    TokenFactory(symbol="M1", status=Token.Status.MONITORING)
+    TokenFactory(symbol="M2", status=Token.Status.MONITORING)
+    TokenFactory(symbol="X1", status=Token.Status.ARCHIVED)
+
+    live = Client().get("/")
+    archived = Client().get("/", {"status": "archived"})
+
+    tabs = parse(live.content).find("nav", class_="tabs").find_all("a")
+    assert [(tab.text(), tab.attrs["href"]) for tab in tabs] == [
+        ("Live 3", "/"),
+        ("Monitoring 2", "/?status=monitoring"),
+        ("Active 1", "/?status=active"),
+        ("Archived 1", "/?status=archived"),
+    ]
+    assert tabs[0].attrs["aria-current"] == "page"
+    assert sorted(symbols(live.content)) == ["A1", "M1", "M2"]
+    assert symbols(archived.content) == ["X1"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"search": "dog"}, ["DOGE"]),  # name or symbol, any case
+        ({"search": "Cat Coin"}, ["CAT"]),
+        ({"min_score": "0.4"}, ["DOGE", "CAT"]),
+        ({"min_score": "abc"}, ["DOGE", "CAT", "OLD"]),  # invalid: ignored
+        ({"hot": "on"}, ["DOGE", "CAT"]),  # the settings' min_score is 0.3
+        ({"fresh": "on"}, ["DOGE", "CAT"]),  # migrated within 6 hours
+    ],
+)
+def test_filters_narrow_the_rows(params: dict[str, str], expected: list[str]) -> None:
+    now = timezone.now()
+    scored("DOGE", 0.9, name="Doge", migrated_at=now - timedelta(hours=1))
+    scored("CAT", 0.45, name="Cat Coin", migrated_at=now - timedelta(hours=5))
+    scored("OLD", 0.2, name="Old", migrated_at=now - timedelta(hours=7))
+
+    response = Client().get("/", {**params, "sort": "-score"})
+
+    assert symbols(response.content) == expected
+
+
+def test_a_search_by_mint_prefix_finds_the_token() -> None:
+    token = scored("MINT", 0.5)
+    scored("OTHER", 0.6)
+
+    response = Client().get("/", {"search": token.mint_address[:10]})
+
+    assert symbols(response.content) == ["MINT"]
+
+
+def test_it_paginates_keeping_sort_and_filters(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("tokens.views.PAGE_SIZE", 2)
+    for n, symbol in enumerate(["A", "B", "C", "D", "E"]):
+        scored(symbol, 0.9 - n / 10)
+
+    first = Client().get("/", {"sort": "symbol"})
+    last = Client().get("/", {"sort": "symbol", "page": "3"})
+
+    assert symbols(first.content) == ["A", "B"]
+    assert symbols(last.content) == ["E"]
+    pager = parse(first.content).find("nav", class_="pager")
+    assert pager.text() == "1–2 of 5 ‹ Prev Page 1 / 3 Next ›"  # noqa: RUF001
+    assert pager.find("a", rel="next").attrs["href"] == "/?sort=symbol&page=2"
+    assert parse(last.content).find("a", rel="prev").attrs["href"] == "/?sort=symbol&page=2"
+
+
+def test_an_empty_dashboard_says_it_waits_for_migrations() -> None:
+    response = Client().get("/")
+
+    assert parse(response.content).find("tr", class_="empty").text() == (
+        "No tokens yet: moon is waiting for the next migration."
+    )
+
+
+def test_the_body_sends_the_csrf_token_with_every_htmx_request() -> None:
+    client = Client()
+    response = client.get("/")
+
+    body = parse(response.content).find("body")
+    assert body.attrs["hx-headers"].startswith('{"X-CSRFToken": "')
+    assert "csrftoken" in response.cookies
+
+
+def test_the_page_loads_htmx_from_our_static_files() -> None:
+    response = Client().get("/")
+
+    scripts = [s.attrs["src"] for s in parse(response.content).find_all("script")]
+    assert scripts == ["/static/vendor/htmx/htmx-2.0.11.min.js", "/static/moon/moon.js"]
+
+
+def query_count(path: str, **extra: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(path, **extra)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("extra", [{}, HTMX])
+def test_the_query_count_does_not_grow_with_the_tokens(extra: dict[str, str]) -> None:
+    first = scored("A", 0.5)
+    PoolFactory(token=first)
+    one = query_count("/", **extra)
+    for symbol in ("B", "C"):
+        token = scored(symbol, 0.4)
+        PoolFactory(token=token, dex_id="meteora")
+        PoolFactory(token=token, dex_id="raydium")
+
+    three = query_count("/", **extra)
+
+    # settings, status counts, page count, tokens, their pools
+    assert (one, three) == (5, 5)

@@ -1,0 +1,209 @@
+"""/settings/ (staff): the scoring settings as a form; each save is a new version."""
+
+import pytest
+from django.test import Client
+
+from scoring.models import ScoringSettings
+from scoring.services.settings import scoring_settings_save
+from tests.pages.html import parse
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def form_data(**changes: object) -> dict[str, object]:
+    """What the browser posts for the active settings, with `changes`."""
+    active = ScoringSettings.objects.active()
+    data: dict[str, object] = {
+        name: getattr(active, name)
+        for name in (
+            "scoring_model_active",
+            "w_tx",
+            "w_vol",
+            "w_fresh",
+            "w_oi",
+            "ewma_alpha",
+            "freshness_threshold_hours",
+            "min_score",
+            "hot_interval_sec",
+            "cold_interval_sec",
+            "min_pool_liquidity_usd",
+            "excluded_dex_ids",
+            "allowed_quote_symbols",
+            "activation_min_liquidity_usd",
+            "activation_rule",
+            "monitoring_timeout_hours",
+            "archive_below_hours",
+            "weight_s",
+            "weight_l",
+            "weight_m",
+            "weight_t",
+            "snapshot_retention_days",
+        )
+    }
+    data["note"] = ""
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("path", ["/settings/", "/logs/"])
+def test_anonymous_users_are_sent_to_the_admin_login(client: Client, path: str) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={path}"
+
+
+@pytest.mark.parametrize("path", ["/settings/", "/logs/"])
+def test_users_who_are_not_staff_are_sent_to_the_admin_login(
+    user_client: Client, path: str
+) -> None:
+    response = user_client.get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={path}"
+
+
+def test_anonymous_users_cannot_post_settings(client: Client) -> None:
+    response = client.post("/settings/", form_data(w_tx=5))
+
+    assert response.status_code == 302
+    assert ScoringSettings.objects.count() == 1
+
+
+def test_the_form_shows_the_active_version(staff_client: Client) -> None:
+    scoring_settings_save(changes={"w_tx": 0.4}, note="more tx")
+
+    response = staff_client.get("/settings/")
+
+    html = parse(response.content)
+    assert response.status_code == 200
+    assert html.find("input", name="w_tx").attrs["value"] == "0.4"
+    assert "value" not in html.find("input", name="note").attrs  # a note is per version
+    assert html.find("h1").text() == "Scoring settings active: v2"
+    legends = [legend.text() for legend in html.find_all("legend")]
+    assert legends == [
+        "Model and weights",
+        "Smoothing and thresholds",
+        "Refresh cadence",
+        "Pools counted",
+        "Lifecycle",
+        "Legacy model weights",
+        "Retention",
+    ]
+    fields = {i.attrs["name"] for i in html.find("form").find_all() if "name" in i.attrs}
+    assert fields == set(form_data()) | {"csrfmiddlewaretoken"}
+
+
+def test_the_history_lists_each_version_with_what_it_changed(staff_client: Client) -> None:
+    scoring_settings_save(changes={"w_tx": 0.4, "min_score": 0.5}, note="hotter")
+    scoring_settings_save(changes={"ewma_alpha": 0.5})
+
+    response = staff_client.get("/settings/")
+
+    rows = parse(response.content).find("table", class_="versions").find("tbody").find_all("tr")
+    assert [[td.text() for td in row.find_all("td")] for row in rows] == [
+        [
+            "v3 active",
+            rows[0].find_all("td")[1].text(),
+            "—",
+            "hybrid_momentum",
+            "ewma_alpha 0.3 → 0.5",
+            "",
+        ],
+        [
+            "v2",
+            rows[1].find_all("td")[1].text(),
+            "—",
+            "hybrid_momentum",
+            "w_tx 0.25 → 0.4 min_score 0.3 → 0.5",
+            "hotter",
+        ],
+        [
+            "v1",
+            rows[2].find_all("td")[1].text(),
+            "—",
+            "hybrid_momentum",
+            "initial",
+            "Defaults of the scoring spec v1.",
+        ],
+    ]
+
+
+def test_saving_stores_a_new_version_and_redirects(staff_client: Client) -> None:
+    response = staff_client.post("/settings/", form_data(w_tx=0.5, note="tx matters"), follow=True)
+
+    active = ScoringSettings.objects.active()
+    assert response.redirect_chain == [("/settings/", 302)]
+    assert (active.version, active.w_tx, active.note, active.created_by.username) == (
+        2,
+        0.5,
+        "tx matters",
+        "staff",
+    )
+    assert parse(response.content).find("ul", class_="messages").text() == (
+        "Saved as version 2 (w_tx): it applies from the next refresh on."
+    )
+
+
+def test_an_invalid_value_shows_a_message_and_stores_nothing(staff_client: Client) -> None:
+    response = staff_client.post("/settings/", form_data(ewma_alpha=1.5, w_vol=-1))
+
+    html = parse(response.content)
+    errors = {
+        field.find("label").text(): field.find("div", class_="field-errors").text()
+        for field in html.find_all("div", class_="invalid")
+    }
+    assert response.status_code == 200
+    assert errors == {
+        "Weight: volume momentum": "Ensure this value is greater than or equal to 0.0.",
+        "Ewma alpha": "EWMA alpha must be above 0 and at most 1 (got 1.5).",
+    }
+    assert ScoringSettings.objects.count() == 1
+
+
+def test_an_unchanged_form_stores_no_version(staff_client: Client) -> None:
+    response = staff_client.post("/settings/", form_data(note="just a note"), follow=True)
+
+    assert ScoringSettings.objects.count() == 1
+    assert parse(response.content).find("ul", class_="messages").text() == (
+        "Nothing changed: no new version was stored."
+    )
+
+
+def test_an_htmx_save_answers_with_the_panel_and_the_new_history(staff_client: Client) -> None:
+    response = staff_client.post("/settings/", form_data(w_oi=0.1), **HTMX)
+
+    html = parse(response.content)
+    assert response.status_code == 200
+    assert response.content.lstrip().startswith(b'<div id="settings-panel"')
+    assert html.find("ul", class_="messages").text() == (
+        "Saved as version 2 (w_oi): it applies from the next refresh on."
+    )
+    assert html.find("input", name="w_oi").attrs["value"] == "0.1"
+    assert html.find("tr", data_version="2").find("td", class_="changes").text() == (
+        "w_oi 0.25 → 0.1"
+    )
+
+
+def test_an_htmx_save_with_errors_answers_with_the_panel(staff_client: Client) -> None:
+    response = staff_client.post("/settings/", form_data(hot_interval_sec=1), **HTMX)
+
+    html = parse(response.content)
+    assert response.content.lstrip().startswith(b'<div id="settings-panel"')
+    assert html.find("div", class_="invalid").find("div", class_="field-errors").text() == (
+        "Ensure this value is greater than or equal to 5."
+    )
+    assert ScoringSettings.objects.count() == 1
+
+
+def test_the_page_works_on_the_defaults_when_no_version_is_stored(staff_client: Client) -> None:
+    ScoringSettings.objects.all().delete()
+
+    response = staff_client.get("/settings/")
+
+    html = parse(response.content)
+    assert html.find("h1").text() == "Scoring settings active: v— (defaults)"
+    assert html.find("tr", class_="empty").text() == "No stored version: the defaults apply."
+    assert html.find("input", name="w_tx").attrs["value"] == "0.25"

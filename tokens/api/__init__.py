@@ -1,0 +1,1 @@
+"""The public token API (DRF): list, detail, pools, refresh."""
