@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
+from moon.bulk import bulk_insert, bulk_update
 from scoring.engine import (
     DEGRADED,
     FINAL_SCORE,
@@ -125,8 +126,8 @@ def _recalculate_chunk(
             if snapshot is not None:
                 snapshots.append(snapshot)
                 rescored.append(token)
-        TokenScore.objects.bulk_create(snapshots, batch_size=1000)
-        Token.objects.bulk_update(rescored, TOKEN_FIELDS, batch_size=500)
+        bulk_insert(TokenScore, snapshots)
+        bulk_update(Token, rescored, TOKEN_FIELDS)
     return len(rescored)
 
 
