@@ -22,14 +22,13 @@ import threading
 import time
 from pathlib import Path
 from statistics import quantiles
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if __package__ in (None, ""):  # run as a file: the repository, not scripts/bench, comes first
     sys.path[0] = str(ROOT)
 
 from scripts.bench.figures import Figure, print_table, write_json  # noqa: E402
-from scripts.bench.setup import django_ready  # noqa: E402
+from scripts.bench.setup import django_ready, drop_indexes  # noqa: E402
 
 RESULTS = ROOT / "var" / "bench" / "api.json"
 PATH = "/api/tokens/?limit=50&sort=-score"
@@ -129,7 +128,7 @@ def seed(tokens: int, snapshots: int) -> dict[str, float]:
         cursor.execute("SELECT count(*) FROM tokens_token WHERE score IS NOT NULL")
         (scored,) = cursor.fetchone()
         started = time.perf_counter()
-        indexes = _drop_indexes(cursor, "token_scores")
+        indexes = drop_indexes(cursor, "token_scores")
         cursor.execute(SNAPSHOTS_SQL, {"scored": scored, "snapshots": snapshots})
         timings["snapshots"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -143,19 +142,6 @@ def seed(tokens: int, snapshots: int) -> dict[str, float]:
         cursor.execute("CHECKPOINT")
         timings["vacuum analyze, checkpoint"] = time.perf_counter() - started
     return timings
-
-
-def _drop_indexes(cursor: Any, table: str) -> list[str]:
-    """Drop `table`'s secondary indexes (not its constraints); return how to rebuild them."""
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-        "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-        [table, table],
-    )
-    rows = cursor.fetchall()
-    for name, _definition in rows:
-        cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _name, definition in rows]
 
 
 def query_plan() -> tuple[float, str]:

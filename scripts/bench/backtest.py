@@ -22,7 +22,7 @@ if __package__ in (None, ""):  # run as a file: the repository, not scripts/benc
     sys.path[0] = str(ROOT)
 
 from scripts.bench.figures import Figure, print_table, write_json  # noqa: E402
-from scripts.bench.setup import django_ready  # noqa: E402
+from scripts.bench.setup import django_ready, drop_indexes  # noqa: E402
 
 RESULTS = ROOT / "var" / "bench" / "backtest.json"
 LIMIT_SECONDS = 60.0
@@ -90,7 +90,7 @@ def seed(snapshots: int, per_token: int) -> dict[str, float]:
         cursor.execute("SET maintenance_work_mem = '512MB'")
         cursor.execute("TRUNCATE token_scores, tokens_pool, tokens_token RESTART IDENTITY CASCADE")
         cursor.execute(TOKENS_SQL, {"tokens": tokens, "start": START})
-        indexes = _drop_indexes(cursor, "token_scores")
+        indexes = drop_indexes(cursor, "token_scores")
         started = time.perf_counter()
         params: dict[str, int | str] = {
             "snapshots": snapshots,
@@ -105,19 +105,6 @@ def seed(snapshots: int, per_token: int) -> dict[str, float]:
         cursor.execute("VACUUM ANALYZE token_scores")
         timings["indexes and analyze"] = time.perf_counter() - started
     return timings
-
-
-def _drop_indexes(cursor: Any, table: str) -> list[str]:
-    """Drop `table`'s secondary indexes (not its constraints); return how to rebuild them."""
-    cursor.execute(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-        "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-        [table, table],
-    )
-    rows = cursor.fetchall()
-    for name, _definition in rows:
-        cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _name, definition in rows]
 
 
 def peak_rss_mb() -> float:

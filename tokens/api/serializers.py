@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from scoring.models import TokenScore
+from scoring.services.refresh import POOL_FIELDS
 from tokens.models import Pool, Token
 from tokens.selectors import DEFAULT_SORT, SORTS
 
@@ -203,27 +204,7 @@ class PoolSerializer(serializers.ModelSerializer[Pool]):
 
     class Meta:
         model = Pool
-        fields = [
-            "pair_address",
-            "dex_id",
-            "labels",
-            "quote_symbol",
-            "url",
-            "kept",
-            "liquidity_usd",
-            "buys_5m",
-            "sells_5m",
-            "buys_1h",
-            "sells_1h",
-            "volume_5m",
-            "volume_1h",
-            "volume_24h",
-            "price_usd",
-            "price_change_5m",
-            "price_change_1h",
-            "pair_created_at",
-            "updated_at",
-        ]
+        fields = ["pair_address", *(name for name in POOL_FIELDS if name != "token")]
         read_only_fields = fields
 
 
