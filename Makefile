@@ -52,6 +52,10 @@ test: system-deps $(VENV)/.dev-installed lint typecheck
 demo: $(VENV)/.base-installed
 	@scripts/demo
 
+# Every fault drill, the slow ones (MOON_DRILLS=all) included; `make test` runs the quick ones.
+drills: system-deps $(VENV)/.dev-installed
+	APP_ENV=test MOON_DRILLS=all scripts/with-services $(BIN)/pytest -m drill tests/drills $(PYTEST_ARGS)
+
 bench: system-deps $(VENV)/.dev-installed
 	APP_ENV=test scripts/with-services $(BIN)/python -m scripts.bench $(BENCH_ARGS)
 

@@ -125,12 +125,16 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
-# A task whose worker died unacknowledged (acks_late) goes back to the queue this many seconds
-# later. It must outlast the longest task and its retries' ETAs (refresh_batch: 120 s time
-# limit, retries up to 30 s ahead): a shorter one runs live tasks twice. The fault drills lower
-# it to see a SIGKILLed worker's batch come back within the test.
+# A task whose whole worker died unacknowledged (acks_late; a SIGKILLed pool process is requeued
+# at once) goes back to the queue this many seconds later. It must outlast the longest task and
+# its retries' ETAs (refresh_batch: 120 s time limit, retries up to 30 s ahead): a shorter one
+# runs live tasks twice. The fault drills lower it to see such a batch come back within a test.
+# Workers look for those tasks every tenth of it, every 10 s at most (kombu's default: 100 s).
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=1)
+    "visibility_timeout": _VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -5,7 +5,9 @@ is *stale* when it was not refreshed within 3x its group's interval: `last_updat
 that, or never refreshed and created before that. The status of a group:
 
 - ok: no stale token, and the latest batch succeeded (an empty group is ok);
-- degraded: some tokens are stale, or the latest batch of the group failed;
+- degraded: some tokens are stale, or the latest batch of the group failed (a batch that got no
+  answer from DexScreener for any of its tokens, all its snapshots fetch fallbacks, counts as
+  failed);
 - failing: more than half of its tokens are stale, or some are stale and no batch of the group
   succeeded within 3x its interval: the work is overdue and nothing is getting it done. Also
   failing when Redis, which carries the tasks and these stats, does not answer.
@@ -57,12 +59,18 @@ def group_run_record(*, group: str, leased: int, now: datetime | None = None) ->
 
 
 def batch_success_record(*, group: str, report: RefreshReport, now: datetime | None = None) -> None:
-    """A refresh batch of `group` finished: count its tokens, outcomes and snapshots."""
+    """A refresh batch of `group` finished: count its tokens, outcomes and snapshots. When
+    DexScreener answered for none of its tokens, the batch is recorded as failed all the same."""
+    fetch_failed = bool(report.tokens) and report.outcomes["fallback"] == report.tokens
 
     def write(pipe: Any) -> None:
         for outcome, count in sorted(report.outcomes.items()):
             counter_incr(pipe, "moon_refreshes", count, group=group, outcome=outcome)
         counter_incr(pipe, "moon_scores_written", report.tokens, group=group)
+        if fetch_failed:
+            error = f"DexScreener answered none of the batch's {report.tokens} tokens"
+            _failure_write(pipe, group, error, report.seconds, now)
+            return
         counter_incr(pipe, "moon_refresh_batches", group=group, result="success")
         if group in GROUPS:
             at = _epoch(now)
@@ -84,23 +92,24 @@ def batch_failure_record(
     *, group: str, error: BaseException, seconds: float, now: datetime | None = None
 ) -> None:
     """A refresh batch of `group` raised (it may be retried: each attempt counts)."""
+    message = f"{type(error).__name__}: {error}"
+    _execute(lambda pipe: _failure_write(pipe, group, message, seconds, now))
 
-    def write(pipe: Any) -> None:
-        counter_incr(pipe, "moon_refresh_batches", group=group, result="failure")
-        if group in GROUPS:
-            at = _epoch(now)
-            stats = {
-                "last_batch_at": at,
-                "last_failure_at": at,
-                "last_duration_seconds": seconds,
-                "last_error": f"{type(error).__name__}: {error}"[:500],
-            }
-            pipe.hset(_stats_key(group), mapping=stats)
-            pipe.hincrby(_stats_key(group), "batches", 1)
-            pipe.hincrby(_stats_key(group), "failures", 1)
-            _push_outcome(pipe, group, success=False)
 
-    _execute(write)
+def _failure_write(pipe: Any, group: str, error: str, seconds: float, now: datetime | None) -> None:
+    counter_incr(pipe, "moon_refresh_batches", group=group, result="failure")
+    if group in GROUPS:
+        at = _epoch(now)
+        stats = {
+            "last_batch_at": at,
+            "last_failure_at": at,
+            "last_duration_seconds": seconds,
+            "last_error": error[:500],
+        }
+        pipe.hset(_stats_key(group), mapping=stats)
+        pipe.hincrby(_stats_key(group), "batches", 1)
+        pipe.hincrby(_stats_key(group), "failures", 1)
+        _push_outcome(pipe, group, success=False)
 
 
 def _push_outcome(pipe: Any, group: str, *, success: bool) -> None:

@@ -1,5 +1,6 @@
 """Scheduler stats: written by the refresh tasks, judged by /health/scheduler."""
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,6 +97,23 @@ def test_it_records_a_failed_batch_and_raises(monkeypatch: pytest.MonkeyPatch) -
     assert counters_read() == {("moon_refresh_batches", ("hot", "failure")): 1}
 
 
+def test_a_batch_dexscreener_answered_for_none_of_its_tokens_counts_as_failed() -> None:
+    report = RefreshReport(tokens=2, outcomes=Counter({"fallback": 2}), seconds=1.5)
+
+    batch_success_record(group="hot", report=report)
+
+    stats = group_stats("hot")
+    assert (stats["batches"], stats["failures"], stats["tokens_refreshed"]) == (1, 1, 0)
+    assert (stats["success_rate"], stats["last_batch_failed"]) == (0.0, True)
+    assert stats["last_error"] == "DexScreener answered none of the batch's 2 tokens"
+    assert stats["last_success_at"] is None
+    assert counters_read() == {
+        ("moon_refreshes", ("hot", "fallback")): 2,
+        ("moon_scores_written", ("hot",)): 2,
+        ("moon_refresh_batches", ("hot", "failure")): 1,
+    }
+
+
 def test_the_group_task_records_its_run_and_the_tokens_it_leased() -> None:
     now = timezone.now()
     for _ in range(3):
@@ -119,7 +137,7 @@ def test_manual_and_new_batches_count_in_metrics_but_not_in_the_groups() -> None
     assert counters_read() == {
         ("moon_refreshes", ("new", "fallback")): 1,
         ("moon_scores_written", ("new",)): 1,
-        ("moon_refresh_batches", ("new", "success")): 1,
+        ("moon_refresh_batches", ("new", "failure")): 1,  # DexScreener answered none
     }
 
 
