@@ -1,7 +1,6 @@
 """Fault drills: moon's real processes against a PostgreSQL, Redis and market of their own.
 
-The quick drills run in `make test` (serially, on one xdist worker: each runs half a dozen
-processes); the slow ones only in `make drills` (MOON_DRILLS=all).
+The quick drills run in `make test`; the slow ones only in `make drills` (MOON_DRILLS=all).
 """
 
 from collections.abc import Iterator
@@ -10,6 +9,8 @@ import pytest
 
 from tests.drills.stack import Stack
 
+FAILED = pytest.StashKey[bool]()
+
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
@@ -17,9 +18,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call" and report.failed:
         item.stash[FAILED] = True
     return report
-
-
-FAILED = pytest.StashKey[bool]()
 
 
 @pytest.fixture(autouse=True)

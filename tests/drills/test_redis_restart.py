@@ -4,7 +4,8 @@ queue, the unacknowledged tasks, the listener's lock and state and the scheduler
 No process exits over it: the worker and beat reconnect, the listener keeps hearing the feed
 (PostgreSQL is up, so migrations are stored) and a listener restarted during the outage waits
 for Redis instead of dying. /health answers 503 while Redis is down and ok once it is back, and
-every token is refreshed again (the cold group picks up those whose queued tasks were lost)."""
+every token is refreshed again: the cold group takes the new token whose first refresh could not
+be queued, and tokens leased to a batch whose message was lost wait out the lease (150 s)."""
 
 from collections.abc import Iterator
 

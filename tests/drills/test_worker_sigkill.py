@@ -128,3 +128,4 @@ def test_a_worker_killed_mid_batch_leaves_its_batch_to_another_one(stack: Stack)
     stack.start_worker(concurrency=1)
     stack.assert_alive("web", "worker", "worker2", "beat", "listener")
     wait_for(lambda: stack.scheduler() == (200, "ok"), 60, "/health/scheduler ok")
+    other.stop()  # one worker again, as the other drills of this module expect
