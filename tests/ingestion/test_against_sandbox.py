@@ -110,6 +110,13 @@ def test_429s_slow_every_process_down_and_lose_nothing(market: SandboxHandle) ->
     assert stats["rate_limited"] <= 3
 
 
+def wait_subscribed(market: SandboxHandle) -> None:
+    """An open socket is not yet a subscribed one: wait for a creation frame to reach it, which
+    the feed sends only after both subscriptions (migrations first) were processed."""
+    sent = market.stats()["frames"]["create"]
+    wait_for(lambda: market.stats()["frames"]["create"] > sent)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_listener_takes_a_burst_with_duplicates_and_survives_drops_and_silence() -> None:
     config = SandboxConfig(port=0, seed=5, speed=60, migrations_per_hour=0, creates_per_minute=30)
@@ -117,12 +124,14 @@ def test_the_listener_takes_a_burst_with_duplicates_and_survives_drops_and_silen
         listener = start_listener(market, silence_seconds=1.0)
         try:
             wait_for(lambda: market.stats()["ws"]["open"] == 1)
+            wait_subscribed(market)
             burst = [market.migrate_now()["mint"] for _ in range(5)]
             market.migrate_now(burst[0])  # the same migration again
             wait_for(lambda: Token.objects.count() == 5)
 
             market.drop_ws_now()
             wait_for(lambda: market.stats()["ws"]["opened"] == 2)
+            wait_subscribed(market)
             after_drop = market.migrate_now()["mint"]
             wait_for(lambda: Token.objects.filter(mint_address=after_drop).exists())
 
@@ -131,6 +140,7 @@ def test_the_listener_takes_a_burst_with_duplicates_and_survives_drops_and_silen
             wait_for(lambda: market.stats()["ws"]["opened"] > opened)  # reconnected on silence
             market.set_faults(ws_silent=False)
             wait_for(lambda: market.stats()["ws"]["open"] == 1)
+            wait_subscribed(market)
             after_silence = market.migrate_now()["mint"]
             wait_for(lambda: Token.objects.filter(mint_address=after_silence).exists())
         finally:
