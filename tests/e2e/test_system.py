@@ -128,6 +128,9 @@ def test_the_running_system_refreshes_hot_and_cold_tokens_on_their_intervals() -
             ) as worker,
         ):
             wait_for(lambda: market.stats()["ws"]["open"] == 1)
+            # Subscribed, not just connected: a creation frame reaches the listener only then.
+            created = market.stats()["frames"]["create"]
+            wait_for(lambda: market.stats()["frames"]["create"] > created)
             mints = [market.migrate_now()["mint"] for _ in range(5)]
             wait_for(lambda: Token.objects.filter(scored_at__isnull=False).count() == 5)
             tokens = {t.mint_address: t for t in Token.objects.all()}
