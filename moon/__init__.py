@@ -1,3 +1,3 @@
-from moon.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""moon: the project package. Configuration lives in its modules (settings, urls, celery,
+wsgi/asgi); ``moon.lib`` is shared infrastructure, ``moon.operations`` and ``moon.web`` are
+apps. Importing the package loads nothing, so pure modules may use ``moon.lib`` freely."""

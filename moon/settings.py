@@ -1,18 +1,24 @@
-"""moon's settings: what varies between machines comes from the environment (DESIGN.md)."""
+"""moon's settings: what varies between machines comes from the environment.
+
+The variables are listed in README.md, "Configuration".
+"""
 
 import os
+import tomllib
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from moon.env import env_bool, env_int, env_list, env_str
+from moon.lib.env import env_bool, env_int, env_list, env_str
 
 django_stubs_ext.monkeypatch()  # lets admin classes be subscripted for the type checker
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
+with (BASE_DIR / "pyproject.toml").open("rb") as _project:
+    MOON_VERSION: str = tomllib.load(_project)["project"]["version"]
 
 APP_ENV = env_str("APP_ENV", "dev")
 if APP_ENV not in {"dev", "test", "prod"}:
@@ -47,9 +53,12 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "moon.lib",
     "tokens",
     "scoring",
     "ingestion",
+    "moon.operations",
+    "moon.web",
 ]
 
 MIDDLEWARE = [
@@ -108,14 +117,6 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 if APP_ENV == "test" and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     # Parallel test workers share one Redis server; each flushes only a database of its own.
     REDIS_URL = f"{REDIS_URL.rsplit('/', 1)[0]}/{int(os.environ['PYTEST_XDIST_WORKER'][2:]) + 1}"
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "moon",
-        "TIMEOUT": 300,
-    }
-}
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -141,7 +142,6 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Write each entry's last_run_at as soon as it is sent (default: every 3 min): /health reads
 # beat's last tick from it.
 CELERY_BEAT_SYNC_EVERY = 1
-CELERY_IMPORTS = ("moon.tasks",)  # moon is not an installed app: autodiscovery skips it
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
@@ -191,14 +191,14 @@ REST_FRAMEWORK = {
         "write": env_str("API_THROTTLE_WRITE", "30/min"),
     },
     "DEFAULT_THROTTLE_CLASSES": [
-        "moon.api.AnonThrottle",
-        "moon.api.UserThrottle",
-        "moon.api.WriteThrottle",
+        "moon.lib.api.AnonThrottle",
+        "moon.lib.api.UserThrottle",
+        "moon.lib.api.WriteThrottle",
     ],
     # Client IP for throttling: REMOTE_ADDR, or the Nth X-Forwarded-For entry from the right
     # behind N proxies. Never the whole header, which any client can forge.
     "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0),
-    "EXCEPTION_HANDLER": "moon.api.exception_handler",
+    "EXCEPTION_HANDLER": "moon.lib.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "moon API",
@@ -218,7 +218,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "moon.api.document_retry_after",
+        "moon.lib.api.document_retry_after",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TokenStatusEnum": "tokens.models.Token.Status",
@@ -244,11 +244,11 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "moon.logging.JsonFormatter"}},
+    "formatters": {"json": {"()": "moon.lib.logging.JsonFormatter"}},
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "formatter": "json"},
         # /api/logs/ and /logs/ read it; never blocks or raises when Redis is down
-        "store": {"()": "moon.logstore.RedisLogHandler", "url": REDIS_URL},
+        "store": {"()": "moon.operations.logstore.RedisLogHandler", "url": REDIS_URL},
     },
     "root": {"handlers": ["stdout", "store"], "level": LOG_LEVEL},
     "loggers": {
@@ -258,3 +258,7 @@ LOGGING = {
         "websockets": {"level": "WARNING"},
     },
 }
+
+# Every process that loads these settings gets moon's Celery app as the current one, so that
+# tasks are sent with this configuration whoever sends them (the app reads settings lazily).
+import moon.celery  # noqa: E402, F401

@@ -1,3 +1,5 @@
+import dataclasses
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -5,7 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from scoring.engine import ScoringParams
+from scoring.engine import MODELS, ScoringParams
+
+DEFAULTS = ScoringParams()  # every default below is the engine's
+MODEL_CHOICES = [(model.name, model.label) for model in MODELS.values()]
 
 
 def validate_alpha(value: float) -> None:
@@ -39,10 +44,6 @@ class ScoringSettingsQuerySet(models.QuerySet["ScoringSettings"]):
 class ScoringSettings(models.Model):
     """Runtime scoring settings. Rows are never edited: each save is a new version."""
 
-    class Model(models.TextChoices):
-        HYBRID_MOMENTUM = "hybrid_momentum", "Hybrid momentum"
-        LEGACY = "legacy", "Legacy"
-
     class ActivationRule(models.TextChoices):
         ARBITRAGE = "arbitrage", "PumpSwap + external pool (arbitrage)"
         ANY_POOL = "any_pool", "Any kept pool"
@@ -55,16 +56,28 @@ class ScoringSettings(models.Model):
     note = models.CharField(max_length=200, blank=True, help_text="Why this version exists.")
 
     scoring_model_active = models.CharField(
-        max_length=32, choices=Model, default=Model.HYBRID_MOMENTUM
+        max_length=32, choices=MODEL_CHOICES, default=DEFAULTS.scoring_model_active
     )
-    w_tx = models.FloatField("weight: tx acceleration", default=0.25, validators=NON_NEGATIVE)
-    w_vol = models.FloatField("weight: volume momentum", default=0.25, validators=NON_NEGATIVE)
-    w_fresh = models.FloatField("weight: freshness", default=0.25, validators=NON_NEGATIVE)
-    w_oi = models.FloatField("weight: orderflow imbalance", default=0.25, validators=NON_NEGATIVE)
-    ewma_alpha = models.FloatField(default=0.3, validators=[validate_alpha])
-    freshness_threshold_hours = models.FloatField(default=6.0, validators=[MinValueValidator(0.1)])
+    w_tx = models.FloatField(
+        "weight: tx acceleration", default=DEFAULTS.w_tx, validators=NON_NEGATIVE
+    )
+    w_vol = models.FloatField(
+        "weight: volume momentum", default=DEFAULTS.w_vol, validators=NON_NEGATIVE
+    )
+    w_fresh = models.FloatField(
+        "weight: freshness", default=DEFAULTS.w_fresh, validators=NON_NEGATIVE
+    )
+    w_oi = models.FloatField(
+        "weight: orderflow imbalance", default=DEFAULTS.w_oi, validators=NON_NEGATIVE
+    )
+    ewma_alpha = models.FloatField(default=DEFAULTS.ewma_alpha, validators=[validate_alpha])
+    freshness_threshold_hours = models.FloatField(
+        default=DEFAULTS.freshness_threshold_hours, validators=[MinValueValidator(0.1)]
+    )
     min_score = models.FloatField(
-        default=0.3, validators=NON_NEGATIVE, help_text="Smoothed score from which a token is hot."
+        default=DEFAULTS.min_score,
+        validators=NON_NEGATIVE,
+        help_text="Smoothed score from which a token is hot.",
     )
     hot_interval_sec = models.PositiveIntegerField(
         default=30, validators=[MinValueValidator(5), MaxValueValidator(3600)]
@@ -72,25 +85,40 @@ class ScoringSettings(models.Model):
     cold_interval_sec = models.PositiveIntegerField(
         default=120, validators=[MinValueValidator(5), MaxValueValidator(86400)]
     )
-    min_pool_liquidity_usd = models.FloatField(default=500.0, validators=NON_NEGATIVE)
+    min_pool_liquidity_usd = models.FloatField(
+        default=DEFAULTS.min_pool_liquidity_usd, validators=NON_NEGATIVE
+    )
     excluded_dex_ids = models.CharField(
-        max_length=300, default="pumpfun,launchlab", blank=True, validators=[validate_csv_list]
+        max_length=300,
+        default=",".join(DEFAULTS.excluded_dex_ids),
+        blank=True,
+        validators=[validate_csv_list],
     )
     allowed_quote_symbols = models.CharField(
-        max_length=300, default="SOL,WSOL,USDC,USD1", validators=[validate_csv_list]
+        max_length=300,
+        default=",".join(DEFAULTS.allowed_quote_symbols),
+        validators=[validate_csv_list],
     )
-    activation_min_liquidity_usd = models.FloatField(default=200.0, validators=NON_NEGATIVE)
+    activation_min_liquidity_usd = models.FloatField(
+        default=DEFAULTS.activation_min_liquidity_usd, validators=NON_NEGATIVE
+    )
     activation_rule = models.CharField(
-        max_length=16, choices=ActivationRule, default=ActivationRule.ARBITRAGE
+        max_length=16, choices=ActivationRule, default=DEFAULTS.activation_rule
     )
     monitoring_timeout_hours = models.FloatField(default=12.0, validators=[MinValueValidator(0.1)])
     archive_below_hours = models.FloatField(default=12.0, validators=[MinValueValidator(0.1)])
     weight_s = models.FloatField(
-        "legacy weight: price surge", default=0.35, validators=NON_NEGATIVE
+        "legacy weight: price surge", default=DEFAULTS.weight_s, validators=NON_NEGATIVE
     )
-    weight_l = models.FloatField("legacy weight: liquidity", default=0.25, validators=NON_NEGATIVE)
-    weight_m = models.FloatField("legacy weight: momentum", default=0.20, validators=NON_NEGATIVE)
-    weight_t = models.FloatField("legacy weight: trading", default=0.20, validators=NON_NEGATIVE)
+    weight_l = models.FloatField(
+        "legacy weight: liquidity", default=DEFAULTS.weight_l, validators=NON_NEGATIVE
+    )
+    weight_m = models.FloatField(
+        "legacy weight: momentum", default=DEFAULTS.weight_m, validators=NON_NEGATIVE
+    )
+    weight_t = models.FloatField(
+        "legacy weight: trading", default=DEFAULTS.weight_t, validators=NON_NEGATIVE
+    )
     snapshot_retention_days = models.PositiveIntegerField(
         default=14, validators=[MinValueValidator(1)]
     )
@@ -115,26 +143,11 @@ class ScoringSettings(models.Model):
         return f"v{self.version} ({self.scoring_model_active})"
 
     def to_params(self) -> ScoringParams:
-        """The engine's view of these settings."""
-        return ScoringParams(
-            scoring_model_active=self.scoring_model_active,
-            w_tx=self.w_tx,
-            w_vol=self.w_vol,
-            w_fresh=self.w_fresh,
-            w_oi=self.w_oi,
-            ewma_alpha=self.ewma_alpha,
-            freshness_threshold_hours=self.freshness_threshold_hours,
-            min_score=self.min_score,
-            min_pool_liquidity_usd=self.min_pool_liquidity_usd,
-            excluded_dex_ids=_split(self.excluded_dex_ids),
-            allowed_quote_symbols=_split(self.allowed_quote_symbols),
-            activation_min_liquidity_usd=self.activation_min_liquidity_usd,
-            activation_rule=self.activation_rule,
-            weight_s=self.weight_s,
-            weight_l=self.weight_l,
-            weight_m=self.weight_m,
-            weight_t=self.weight_t,
-        )
+        """The engine's view of these settings: every ScoringParams field, read from this row."""
+        return ScoringParams(**{name: getattr(self, name) for name in PARAM_FIELDS})
+
+
+PARAM_FIELDS = tuple(field.name for field in dataclasses.fields(ScoringParams))
 
 
 class TokenScore(models.Model):

@@ -1,10 +1,16 @@
-"""Reads for the refresh scheduler."""
+"""Reads of scored tokens: the ranking the pages and the API share (one filter and sort
+vocabulary), a token's snapshot history, and the refresh scheduler's groups."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from django.db.models import F, OrderBy, Q
 from django.utils import timezone
 
-from scoring.models import ScoringSettings
+from scoring.engine import component_keys
+from scoring.models import ScoringSettings, TokenScore
 from tokens.models import Token, TokenQuerySet
 
 GROUPS = ("hot", "cold")
@@ -36,3 +42,102 @@ def due_before(group: str, settings: ScoringSettings, now: datetime | None = Non
     now = now or timezone.now()
     interval = group_interval(group, settings)
     return now - timedelta(seconds=interval - min(5.0, interval * 0.2))
+
+
+# --- The ranking ------------------------------------------------------------------------------
+# sort key -> expression; "-key" sorts descending. Components sort on their smoothed value.
+SORTS: dict[str, F] = {
+    "score": F("score"),
+    "smoothed_score": F("smoothed_score"),
+    "liquidity": F("liquidity_usd"),
+    "tx_5m": F("tx_5m"),
+    "volume_5m": F("volume_5m"),
+    "tx_1h": F("metrics__tx_1h"),
+    "volume_1h": F("metrics__vol_1h"),
+    "age": F("migrated_at"),  # ascending age = newest migration first, handled below
+    "symbol": F("symbol"),
+    "status": F("status"),
+    "pools": F("pool_count"),
+    **{name: F(f"smoothed_components__{name}") for name in component_keys()},
+}
+DEFAULT_SORT = "-smoothed_score"
+
+
+@dataclass(frozen=True)
+class TokenFilters:
+    statuses: Sequence[str] = field(default_factory=tuple)  # empty: every status but archived
+    min_score: float | None = None  # on the smoothed score
+    search: str = ""  # mint, symbol or name
+    fresh_hours: float | None = None  # migrated within this many hours
+    hot_only: bool = False  # smoothed score >= the settings' min_score
+    hot_threshold: float = 0.3
+    sort: str = DEFAULT_SORT
+
+
+def token_list(
+    filters: TokenFilters | None = None, *, now: datetime | None = None
+) -> TokenQuerySet:
+    """Tokens matching `filters`, sorted, NULLs last, with a stable tie-break on id."""
+    filters = filters or TokenFilters()
+    tokens: TokenQuerySet = Token.objects.all()
+    if filters.statuses:
+        tokens = tokens.filter(status__in=filters.statuses)
+    else:
+        tokens = tokens.refreshable()
+    if filters.min_score is not None:
+        tokens = tokens.filter(smoothed_score__gte=filters.min_score)
+    if filters.hot_only:
+        tokens = tokens.filter(smoothed_score__gte=filters.hot_threshold)
+    if filters.search:
+        term = filters.search.strip()
+        tokens = tokens.filter(
+            Q(mint_address__startswith=term) | Q(symbol__icontains=term) | Q(name__icontains=term)
+        )
+    if filters.fresh_hours is not None:
+        since = (now or timezone.now()) - timedelta(hours=filters.fresh_hours)
+        tokens = tokens.filter(migrated_at__gte=since)
+    return tokens.order_by(*ordering(filters.sort))
+
+
+def ordering(sort: str) -> list[OrderBy]:
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; use one of {', '.join(sorted(SORTS))}")
+    descending = sort.startswith("-")
+    if key == "age":  # youngest first when ascending age
+        descending = not descending
+    expression = SORTS[key]
+    primary = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    tie = F("id").desc() if descending else F("id").asc()
+    return [primary, tie]
+
+
+# --- A token's snapshots -------------------------------------------------------------------------
+def token_score_history(*, token: Token, limit: int) -> list[dict[str, Any]]:
+    """The token's latest `limit` snapshots, oldest first, without their bulky JSON.
+
+    Each: id, created_at, score, smoothed_score, scoring_model, settings_version,
+    fallback (metrics["fallback"]) and quality_ok (metrics["data_quality_ok"]).
+    """
+    latest = (
+        TokenScore.objects.filter(token=token)
+        .order_by("-created_at", "-id")
+        .values(
+            "id",
+            "created_at",
+            "score",
+            "smoothed_score",
+            "scoring_model",
+            "settings_version",
+            fallback=F("metrics__fallback"),
+            quality_ok=F("metrics__data_quality_ok"),
+        )[:limit]
+    )
+    rows: list[dict[str, Any]] = [dict(row) for row in latest]
+    rows.reverse()
+    return rows
+
+
+def token_snapshots(*, token: Token, limit: int) -> list[TokenScore]:
+    """The newest `limit` snapshots of `token`, newest first (the (token, -created_at) index)."""
+    return list(TokenScore.objects.filter(token=token).order_by("-created_at", "-id")[:limit])

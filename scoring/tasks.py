@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from ingestion.services import dexscreener_client
 from scoring.models import ScoringSettings
+from scoring.services.archival import tokens_archive_due
+from scoring.services.dexscreener import dexscreener_client
+from scoring.services.enqueue import RECALCULATE, REFRESH_BATCH
 from scoring.services.monitoring import (
     batch_failure_record,
     batch_success_record,
@@ -41,7 +43,8 @@ def refresh_group(group: str) -> int:
 # 8, 16 and 30 s span a minute, well inside the lease; no jitter, so that minute is certain
 # (the herd is bounded by the workers' concurrency anyway).
 @shared_task(
-    name="scoring.refresh_batch",
+    name=REFRESH_BATCH,
+    ignore_result=True,
     autoretry_for=(ConnectionError, TimeoutError, OperationalError, InterfaceError),
     retry_backoff=2,
     retry_backoff_max=30,
@@ -69,13 +72,18 @@ def refresh_batch(token_ids: list[int], group: str = "manual") -> dict[str, int]
     return {"tokens": report.tokens, **report.outcomes}
 
 
+@shared_task(name="scoring.archive_tokens", time_limit=120)
+def archive_tokens() -> int:
+    return tokens_archive_due(settings=ScoringSettings.objects.active(), now=timezone.now())
+
+
 @shared_task(name="scoring.prune_snapshots", ignore_result=True, time_limit=1800)
 def prune_snapshots() -> dict[str, int]:
     report = snapshots_prune(settings=ScoringSettings.objects.active(), now=timezone.now())
     return {"thinned": report.thinned, "deleted": report.deleted}
 
 
-@shared_task(name="scoring.recalculate", bind=True, time_limit=3600, soft_time_limit=3500)
+@shared_task(name=RECALCULATE, bind=True, time_limit=3600, soft_time_limit=3500)
 def recalculate(self: Task[Any, Any]) -> dict[str, int | None]:
     """Re-score every refreshable token from its stored metrics; PROGRESS carries done/total."""
 

@@ -7,10 +7,33 @@ from django.conf import settings
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + Playwright
 
 
+# Tests of the pure modules: they need neither a database nor Redis (make test proves it by
+# running them with both unreachable, tests/moon/test_pure_tests.py).
+PURE_TESTS = (
+    "tests/scoring/engine/",
+    "tests/ingestion/clients/",
+    "tests/scoring/backtest/test_stats.py",
+    "tests/scoring/backtest/test_returns.py",
+    "tests/scoring/backtest/test_results.py",
+    "tests/scoring/backtest/test_charts.py",
+    "tests/scoring/backtest/test_replay.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = str(config.rootpath)
+    for item in items:
+        relative = str(item.path).removeprefix(root).lstrip("/")
+        if relative.startswith(PURE_TESTS):
+            item.add_marker(pytest.mark.pure)
+
+
 @pytest.fixture(autouse=True)
-def _clean_redis() -> None:
-    """Every test starts with an empty Redis database of its own worker (cache, locks, budget)."""
-    if not settings.configured:  # pure engine/client tests may run without Django
+def _clean_redis(request: pytest.FixtureRequest) -> None:
+    """Every test starts with an empty Redis database of its own worker (locks, budgets,
+    counters). Pure tests (marked ``pure``: the engine, the clients, the pure backtest modules)
+    need neither Redis nor a database, and are left alone."""
+    if not settings.configured or request.node.get_closest_marker("pure"):
         return
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
 

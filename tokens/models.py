@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import F, OrderBy, Q
 from django.utils import timezone
 
-from tokens.validators import validate_mint
+from moon.lib.solana import validate_mint
 
 
 class TokenQuerySet(models.QuerySet["Token"]):
@@ -135,3 +135,10 @@ class Pool(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dex_id} {self.pair_address}"
+
+
+# Everything a refresh writes onto a pool row and the API shows of it: every column but the
+# key and the pair address the row is found by.
+POOL_DATA_FIELDS = tuple(
+    field.name for field in Pool._meta.concrete_fields if field.name not in {"id", "pair_address"}
+)

@@ -14,7 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, Literal
 from urllib.parse import quote
@@ -85,20 +85,6 @@ class _Attempt:
     error: FetchError
     retry: bool
     backoff: bool = True
-
-
-@dataclass
-class _Counters:
-    values: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ("requests", "retries", "responses_429", "errors", "dropped_pairs"), 0
-        )
-    )
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, name: str, amount: int = 1) -> None:
-        with self.lock:
-            self.values[name] += amount
 
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
@@ -187,17 +173,8 @@ class DexScreenerClient:
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock
-        self._counters = _Counters()
+        self._lock = threading.Lock()  # guards the 429 streak shared by threads
         self._consecutive_429 = 0
-
-    @property
-    def stats(self) -> dict[str, int]:
-        """A copy of the counters: requests, retries, responses_429, errors, dropped_pairs.
-
-        ``errors`` counts requests that failed for good (after their retries).
-        """
-        with self._counters.lock:
-            return dict(self._counters.values)
 
     def close(self) -> None:
         if self._owns_http:
@@ -265,7 +242,6 @@ class DexScreenerClient:
                 "dexscreener: dropped %d pair(s) without a string baseToken.address", dropped
             )
             tally.dropped += dropped
-            self._counters.add("dropped_pairs", dropped)
         return grouped
 
     def _get_pairs(self, path: str, endpoint: str, tally: _Tally) -> list[Any] | FetchError:
@@ -276,11 +252,9 @@ class DexScreenerClient:
             if not isinstance(attempt, _Attempt):
                 return attempt
             if not attempt.retry or retries >= self.max_retries:
-                self._counters.add("errors")
                 logger.warning("dexscreener %s failed: %s", path, attempt.error.message)
                 return attempt.error
             retries += 1
-            self._counters.add("retries")
             if attempt.backoff:
                 self._sleep(self._backoff_delay(retries))
 
@@ -290,7 +264,6 @@ class DexScreenerClient:
         except RateLimiterError as exc:
             return _Attempt(FetchError("rate_limited", str(exc)), retry=False)
         tally.requests += 1
-        self._counters.add("requests")
         started = time.monotonic()
         status: int | None = None
         try:
@@ -310,7 +283,7 @@ class DexScreenerClient:
         status = response.status_code
         if status == 429:
             return self._rate_limited(response)
-        with self._counters.lock:
+        with self._lock:
             self._consecutive_429 = 0
         if status >= 500:
             return _Attempt(FetchError("http_5xx", f"HTTP {status}"), retry=True)
@@ -326,8 +299,7 @@ class DexScreenerClient:
         return body
 
     def _rate_limited(self, response: httpx.Response) -> _Attempt:
-        self._counters.add("responses_429")
-        with self._counters.lock:
+        with self._lock:
             self._consecutive_429 += 1
             repeats = self._consecutive_429
         asked = parse_retry_after(response.headers.get("Retry-After"), self._clock())

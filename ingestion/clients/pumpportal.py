@@ -48,6 +48,13 @@ class Ack:
 
 
 @dataclass(frozen=True)
+class FeedError:
+    """``{"errors": "..."}``: PumpPortal refusing something we asked (a subscription, a key)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class Ignored:
     reason: str
 
@@ -57,7 +64,7 @@ class Garbage:
     reason: str
 
 
-Frame = Migration | Creation | Ack | Ignored | Garbage
+Frame = Migration | Creation | Ack | FeedError | Ignored | Garbage
 
 
 def _clip(value: object, limit: int = 80) -> str:
@@ -79,6 +86,9 @@ def parse_frame(text: str | bytes) -> Frame:
     if not isinstance(payload, dict):
         return Garbage(f"frame is not a JSON object: {_clip(payload)}")
     if "txType" not in payload:
+        if "errors" in payload:
+            errors = payload["errors"]
+            return FeedError(errors[:300] if isinstance(errors, str) else _clip(errors, 300))
         message = payload.get("message")
         if isinstance(message, str):
             return Ack(message)
@@ -114,6 +124,7 @@ class ListenerState:
     migrations_seen: int = 0
     creations_seen: int = 0
     garbage_seen: int = 0
+    errors_seen: int = 0
     reconnects: int = 0
     last_error: str | None = None
 
@@ -267,6 +278,9 @@ class PumpPortalListener:
             await self._deliver(frame)
         elif isinstance(frame, Creation):
             self._update(last_frame_at=now, creations_seen=self.state.creations_seen + 1)
+        elif isinstance(frame, FeedError):
+            logger.warning("pumpportal: the feed answered with an error: %s", frame.message)
+            self._update(last_frame_at=now, errors_seen=self.state.errors_seen + 1)
         elif isinstance(frame, Garbage):
             logger.warning("pumpportal: skipped a garbage frame: %s", frame.reason)
             self._update(last_frame_at=now, garbage_seen=self.state.garbage_seen + 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tokens.charts import Scale, Tick, value_ticks
+from moon.lib.svg import Scale, Tick, value_ticks
 
 from .results import BacktestResult
 from .stats import DECILES

@@ -100,7 +100,7 @@ class BacktestOptions:
 def replay_token(rows: Sequence[SnapshotRow], params: ScoringParams) -> Replay:
     """Re-score one token's snapshots (time order) as a refresh with ``params`` would have.
 
-    Rows with metrics: score = model.combine(model.components(metrics)), smoothed = EWMA of
+    Rows with metrics: score = model.combine(model.compute(metrics)), smoothed = EWMA of
     the score (the first value as is), and the smoothed score joins the recent good scores.
     Fallback and emergency rows (and rows without metrics): the engine's held value from the
     last 10 replayed good smoothed scores (0.7 x mean, 0.5 x median), EWMA state unchanged.
@@ -121,7 +121,7 @@ def replay_token(rows: Sequence[SnapshotRow], params: ScoringParams) -> Replay:
             smoothed.append(value)
             held += 1
             continue
-        score = model.combine(model.components(metrics, params), params)
+        score = model.combine(model.compute(metrics, params), params)
         state = ewma(score, state, alpha)
         recent.appendleft(state)
         scores.append(score)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scoring.engine import ScoringParams
+from scoring.engine import ScoringParams, weight_fields
 
 from .stats import DECILES, average_ranks, rank_correlation, sort_order
 
@@ -16,17 +16,10 @@ from .stats import DECILES, average_ranks, rank_correlation, sort_order
 # the stored metrics themselves, so stored history cannot say what they would have done.
 TUNABLE_FIELDS = (
     "scoring_model_active",
-    "w_tx",
-    "w_vol",
-    "w_fresh",
-    "w_oi",
+    *weight_fields(),
     "ewma_alpha",
     "freshness_threshold_hours",
     "min_score",
-    "weight_s",
-    "weight_l",
-    "weight_m",
-    "weight_t",
 )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from scoring.engine import get_model
+
 from .results import BacktestResult, HorizonResult
 
 BAR_WIDTH = 30
@@ -48,10 +50,7 @@ def correlation(value: float | None) -> str:
 def settings_text(result: BacktestResult) -> tuple[str, str, str]:
     """The model, the weights it reads, then alpha, min_score and the freshness horizon."""
     params = result.params
-    if params.scoring_model_active == "legacy":
-        names: tuple[str, ...] = ("weight_s", "weight_l", "weight_m", "weight_t")
-    else:
-        names = ("w_tx", "w_vol", "w_fresh", "w_oi")
+    names = get_model(params.scoring_model_active).weights
     return (
         params.scoring_model_active,
         " ".join(f"{name}={getattr(params, name):g}" for name in names),

@@ -21,13 +21,16 @@ from .ewma import FINAL_SCORE, EwmaState, ewma, smooth_components
 from .issues import CRITICAL, WARNING, QualityIssue
 from .metrics import Metrics
 from .models import (
+    HYBRID_MOMENTUM,
+    LEGACY,
     MODELS,
-    HybridMomentum,
-    Legacy,
+    Component,
     ScoringModel,
     UnknownModelError,
+    component_keys,
     get_model,
     register_model,
+    weight_fields,
 )
 from .params import ACTIVATION_RULES, ScoringParams
 from .pools import PoolSnapshot, is_kept
@@ -40,14 +43,15 @@ __all__ = [
     "EMERGENCY",
     "FALLBACK",
     "FINAL_SCORE",
+    "HYBRID_MOMENTUM",
+    "LEGACY",
     "MODELS",
     "PUMPSWAP_DEX_IDS",
     "WARNING",
     "Aggregation",
+    "Component",
     "Evaluation",
     "EwmaState",
-    "HybridMomentum",
-    "Legacy",
     "Metrics",
     "PoolSnapshot",
     "QualityIssue",
@@ -56,6 +60,7 @@ __all__ = [
     "UnknownModelError",
     "activation_passes",
     "aggregate",
+    "component_keys",
     "evaluate",
     "ewma",
     "get_model",
@@ -73,4 +78,5 @@ __all__ = [
     "token_freshness",
     "tx_accel",
     "vol_momentum",
+    "weight_fields",
 ]

@@ -11,7 +11,7 @@ PUMPSWAP_DEX_IDS = frozenset({"pumpswap", "pumpfun-amm"})
 
 
 def activation_passes(pools: Sequence[PoolSnapshot], params: ScoringParams) -> bool:
-    """DESIGN.md Lifecycle, with liquid = kept and liquidity_usd >= activation_min_liquidity_usd.
+    """docs/scoring.md "Lifecycle": liquid = kept, liquidity_usd >= activation_min_liquidity_usd.
 
     ``any_pool``: >= 1 liquid pool (PumpSwap included).
     ``arbitrage``: >= 2 liquid external (non-PumpSwap) pools, or >= 1 liquid external pool plus

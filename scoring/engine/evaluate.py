@@ -57,7 +57,7 @@ def evaluate(
     recent_good_smoothed: Sequence[float],
     fetch_error: str | None = None,
 ) -> Evaluation:
-    """Score one snapshot, or fall back (DESIGN.md "Data quality").
+    """Score one snapshot, or fall back (docs/scoring.md, "Data quality").
 
     ``recent_good_smoothed``: smoothed scores of the token's good snapshots (those whose
     ``advances_ewma`` was True: fallback null or "degraded"), NEWEST FIRST; the first 10 count.
@@ -91,7 +91,7 @@ def _scored(
     params: ScoringParams,
     previous: EwmaState | None,
 ) -> Evaluation:
-    raw = model.components(metrics, params)
+    raw = model.compute(metrics, params)
     score = model.combine(raw, params)
     state = _same_model(previous, model)
     smoothed = smooth_components(raw, state.components if state else {}, params.ewma_alpha)

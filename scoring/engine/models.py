@@ -1,25 +1,59 @@
-"""The scoring model registry: a model turns metrics into named components and one score."""
+"""Scoring models, each declared once: its components (key, label, weight, formula) and math.
+
+Everything that names a component elsewhere derives from these declarations: the settings
+choices, the dashboard's columns and sort keys, the detail page's explanation, the API schema,
+the admin and the backtest's tunable weights.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from . import components as c
 from .metrics import Metrics
 from .params import ScoringParams
 
+ComponentFormula = Callable[[Metrics, ScoringParams], float]
 
-class ScoringModel(Protocol):
-    """What ``evaluate`` needs of a model; ``name`` is the ``scoring_model_active`` value."""
+
+@dataclass(frozen=True)
+class Component:
+    """One named part of a model's score."""
+
+    key: str  # the name in raw_components / smoothed_components
+    label: str  # a short column heading
+    weight: str  # the ScoringParams field that weighs it
+    formula: str  # the formula as the pages and the API describe it
+    value: ComponentFormula
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    """A model turns metrics into its named components, then into one weighted score.
+
+    ``name`` is the ``scoring_model_active`` value. score = sum of weight x component.
+    """
+
+    name: str
+    label: str
+    components: tuple[Component, ...]
 
     @property
-    def name(self) -> str: ...
+    def weights(self) -> tuple[str, ...]:
+        """The ScoringParams fields this model reads as weights, in component order."""
+        return tuple(component.weight for component in self.components)
 
-    def components(self, metrics: Metrics, params: ScoringParams) -> dict[str, float]: ...
+    def compute(self, metrics: Metrics, params: ScoringParams) -> dict[str, float]:
+        """Every component's value for `metrics`."""
+        return {component.key: component.value(metrics, params) for component in self.components}
 
-    def combine(self, components: Mapping[str, float], params: ScoringParams) -> float: ...
+    def combine(self, values: Mapping[str, float], params: ScoringParams) -> float:
+        """score = sum over components of weight * value."""
+        return sum(
+            float(getattr(params, component.weight)) * values[component.key]
+            for component in self.components
+        )
 
 
 class UnknownModelError(LookupError):
@@ -31,58 +65,67 @@ class UnknownModelError(LookupError):
         self.name = name
 
 
-@dataclass(frozen=True)
-class HybridMomentum:
-    """score = w_tx*tx_accel + w_vol*vol_momentum + w_fresh*token_freshness
-    + w_oi*orderflow_imbalance."""
+HYBRID_MOMENTUM = ScoringModel(
+    name="hybrid_momentum",
+    label="Hybrid momentum",
+    components=(
+        Component(
+            "tx_accel",
+            "Tx accel",
+            "w_tx",
+            "(tx_5m/5) / (tx_1h/60), 0-12",
+            lambda m, p: c.tx_accel(m.tx_5m, m.tx_1h),
+        ),
+        Component(
+            "vol_momentum",
+            "Vol mom",
+            "w_vol",
+            "vol_5m / (vol_1h/12), 0-12",
+            lambda m, p: c.vol_momentum(m.vol_5m, m.vol_1h),
+        ),
+        Component(
+            "token_freshness",
+            "Fresh",
+            "w_fresh",
+            "(T - hours) / T, 0-1",
+            lambda m, p: c.token_freshness(m.hours_since_migration, p.freshness_threshold_hours),
+        ),
+        Component(
+            "orderflow_imbalance",
+            "Flow",
+            "w_oi",
+            "(buys - sells) / (buys + sells), -1-1",
+            lambda m, p: c.orderflow_imbalance(m.buys_5m, m.sells_5m),
+        ),
+    ),
+)
 
-    name: str = "hybrid_momentum"
-
-    def components(self, metrics: Metrics, params: ScoringParams) -> dict[str, float]:
-        """tx_accel, vol_momentum in [0, 12]; token_freshness in [0, 1]; imbalance in [-1, 1]."""
-        return {
-            "tx_accel": c.tx_accel(metrics.tx_5m, metrics.tx_1h),
-            "vol_momentum": c.vol_momentum(metrics.vol_5m, metrics.vol_1h),
-            "token_freshness": c.token_freshness(
-                metrics.hours_since_migration, params.freshness_threshold_hours
-            ),
-            "orderflow_imbalance": c.orderflow_imbalance(metrics.buys_5m, metrics.sells_5m),
-        }
-
-    def combine(self, components: Mapping[str, float], params: ScoringParams) -> float:
-        """The weighted sum above."""
-        return (
-            params.w_tx * components["tx_accel"]
-            + params.w_vol * components["vol_momentum"]
-            + params.w_fresh * components["token_freshness"]
-            + params.w_oi * components["orderflow_imbalance"]
-        )
-
-
-@dataclass(frozen=True)
-class Legacy:
-    """score = weight_s*s + weight_l*l + weight_m*m + weight_t*t, each component in [0, 1]."""
-
-    name: str = "legacy"
-
-    def components(self, metrics: Metrics, params: ScoringParams) -> dict[str, float]:
-        """s price surge, l liquidity depth, m 5-minute vs hour move, t trade pace."""
-        return {
-            "s": c.legacy_price_surge(metrics.dp5),
-            "l": c.legacy_liquidity(metrics.L_tot),
-            "m": c.legacy_momentum(metrics.dp5, metrics.dp15),
-            "t": c.legacy_trade_pace(metrics.tx_5m),
-        }
-
-    def combine(self, components: Mapping[str, float], params: ScoringParams) -> float:
-        """The weighted sum above."""
-        return (
-            params.weight_s * components["s"]
-            + params.weight_l * components["l"]
-            + params.weight_m * components["m"]
-            + params.weight_t * components["t"]
-        )
-
+LEGACY = ScoringModel(
+    name="legacy",
+    label="Legacy",
+    components=(
+        Component(
+            "s",
+            "Surge",
+            "weight_s",
+            "price surge over 5m, 0-1",
+            lambda m, p: c.legacy_price_surge(m.dp5),
+        ),
+        Component(
+            "l", "Liq", "weight_l", "liquidity depth, 0-1", lambda m, p: c.legacy_liquidity(m.L_tot)
+        ),
+        Component(
+            "m",
+            "Mom",
+            "weight_m",
+            "5m move vs the hour's, 0-1",
+            lambda m, p: c.legacy_momentum(m.dp5, m.dp15),
+        ),
+        Component(
+            "t", "Pace", "weight_t", "trade pace, 0-1", lambda m, p: c.legacy_trade_pace(m.tx_5m)
+        ),
+    ),
+)
 
 MODELS: dict[str, ScoringModel] = {}
 
@@ -103,5 +146,15 @@ def get_model(name: str) -> ScoringModel:
         raise UnknownModelError(name) from None
 
 
-register_model(HybridMomentum())
-register_model(Legacy())
+def component_keys() -> tuple[str, ...]:
+    """Every registered model's component keys, each once, in declaration order."""
+    return tuple(dict.fromkeys(comp.key for model in MODELS.values() for comp in model.components))
+
+
+def weight_fields() -> tuple[str, ...]:
+    """Every registered model's weight fields, each once."""
+    return tuple(dict.fromkeys(weight for model in MODELS.values() for weight in model.weights))
+
+
+register_model(HYBRID_MOMENTUM)
+register_model(LEGACY)

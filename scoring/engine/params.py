@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 ACTIVATION_RULES = ("arbitrage", "any_pool")
 
@@ -28,7 +27,7 @@ _NAME_LISTS = ("excluded_dex_ids", "allowed_quote_symbols")
 
 @dataclass(frozen=True)
 class ScoringParams:
-    """Runtime scoring settings (DESIGN.md "Settings (defaults)").
+    """Runtime scoring settings (docs/scoring.md, "Settings").
 
     Scheduling fields (hot/cold intervals, timeouts, retention) stay in the database model:
     the math does not need them. Construction validates every value, so a bad settings row
@@ -75,12 +74,6 @@ class ScoringParams:
             raise ValueError(
                 f"activation_rule must be one of {ACTIVATION_RULES}, got {self.activation_rule!r}"
             )
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> ScoringParams:
-        """Params from a settings row as a dict (``model_to_dict``); unknown keys are ignored."""
-        known = {field.name for field in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in known})
 
 
 def _names(value: str | Iterable[str]) -> tuple[str, ...]:

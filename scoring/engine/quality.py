@@ -1,4 +1,4 @@
-"""Warning rules on aggregated metrics (DESIGN.md "Data quality"); critical rules live in
+"""Warning rules on aggregated metrics (docs/scoring.md, "Data quality"); critical rules live in
 the pair reader, where the offending raw value is still at hand."""
 
 from __future__ import annotations

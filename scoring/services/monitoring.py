@@ -17,6 +17,7 @@ The overall status is the worst group's.
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,8 +26,9 @@ from django.db.models import Count, Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from moon.metrics import counter_incr
-from moon.store import redis_store
+from moon.lib.counters import counter_incr
+from moon.lib.redis import redis_client
+from moon.lib.status import StatusReport
 from scoring.models import ScoringSettings
 from scoring.selectors import GROUPS, group_interval, tokens_in_group
 from scoring.services.refresh import RefreshReport
@@ -120,54 +122,91 @@ def _push_outcome(pipe: Any, group: str, *, success: bool) -> None:
 def _execute(write: Callable[[Any], object]) -> None:
     """Stats are best effort: losing them must never fail the refresh that produced them."""
     try:
-        pipe = redis_store().pipeline(transaction=False)
+        pipe = redis_client().pipeline(transaction=False)
         write(pipe)
         pipe.execute()
     except redis.RedisError as exc:
         logger.warning("scheduler stats not recorded: %s", exc)
 
 
-def group_stats(group: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GroupStats(StatusReport):
+    """What the tasks recorded about one group."""
+
+    last_run_at: datetime | None = None
+    last_run_leased: int | None = None
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_duration_seconds: float | None = None
+    last_batch_tokens: int | None = None
+    last_batch_failed: bool = False
+    last_error: str = ""
+    tokens_refreshed: int | None = None  # None: unknown (Redis down), not zero
+    batches: int | None = None
+    failures: int | None = None
+    success_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class GroupTokens(StatusReport):
+    """A group's tokens, how many are stale, and how far the most overdue one lags."""
+
+    interval_seconds: int
+    tokens: int
+    stale_tokens: int
+    lag_seconds: float
+
+
+@dataclass(frozen=True)
+class GroupStatus(StatusReport):
+    status: str
+    reason: str
+    tokens: GroupTokens
+    stats: GroupStats
+
+    def to_json(self) -> dict[str, Any]:
+        """Flat, as /health/scheduler has always answered."""
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            **self.tokens.to_json(),
+            **self.stats.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class SchedulerStatus(StatusReport):
+    status: str
+    checked_at: datetime
+    groups: dict[str, GroupStatus] = field(default_factory=dict)
+    error: str = ""
+
+
+def group_stats(group: str) -> GroupStats:
     """What the tasks recorded about `group`; raises redis.RedisError when Redis is down."""
-    pipe = redis_store().pipeline(transaction=False)
+    pipe = redis_client().pipeline(transaction=False)
     pipe.hgetall(_stats_key(group))
     pipe.lrange(_recent_key(group), 0, -1)
     raw, recent = pipe.execute()
     stats = {key.decode(): value.decode() for key, value in raw.items()}
     outcomes = [value == b"1" for value in recent]
-    return {
-        "last_run_at": _time(stats.get("last_run_at")),
-        "last_run_leased": _int(stats.get("last_run_leased")),
-        "last_success_at": _time(stats.get("last_success_at")),
-        "last_failure_at": _time(stats.get("last_failure_at")),
-        "last_duration_seconds": _float(stats.get("last_duration_seconds")),
-        "last_batch_tokens": _int(stats.get("last_batch_tokens")),
-        "last_batch_failed": bool(outcomes) and not outcomes[0],
-        "last_error": stats.get("last_error", ""),
-        "tokens_refreshed": _int(stats.get("tokens_refreshed")) or 0,
-        "batches": _int(stats.get("batches")) or 0,
-        "failures": _int(stats.get("failures")) or 0,
-        "success_rate": sum(outcomes) / len(outcomes) if outcomes else None,
-    }
-
-
-EMPTY_STATS = dict.fromkeys(
-    (
-        "last_run_at",
-        "last_run_leased",
-        "last_success_at",
-        "last_failure_at",
-        "last_duration_seconds",
-        "last_batch_tokens",
-        "success_rate",
-        "tokens_refreshed",
-        "batches",
-        "failures",
+    return GroupStats(
+        last_run_at=_time(stats.get("last_run_at")),
+        last_run_leased=_int(stats.get("last_run_leased")),
+        last_success_at=_time(stats.get("last_success_at")),
+        last_failure_at=_time(stats.get("last_failure_at")),
+        last_duration_seconds=_float(stats.get("last_duration_seconds")),
+        last_batch_tokens=_int(stats.get("last_batch_tokens")),
+        last_batch_failed=bool(outcomes) and not outcomes[0],
+        last_error=stats.get("last_error", ""),
+        tokens_refreshed=_int(stats.get("tokens_refreshed")) or 0,
+        batches=_int(stats.get("batches")) or 0,
+        failures=_int(stats.get("failures")) or 0,
+        success_rate=sum(outcomes) / len(outcomes) if outcomes else None,
     )
-) | {"last_batch_failed": False, "last_error": ""}
 
 
-def group_tokens(group: str, *, settings: ScoringSettings, now: datetime) -> dict[str, Any]:
+def group_tokens(group: str, *, settings: ScoringSettings, now: datetime) -> GroupTokens:
     """Tokens of `group`, how many are stale, and how far the most overdue one lags."""
     interval = group_interval(group, settings)
     cutoff = now - timedelta(seconds=STALE_FACTOR * interval)
@@ -182,21 +221,19 @@ def group_tokens(group: str, *, settings: ScoringSettings, now: datetime) -> dic
     )
     oldest = counts["oldest"]
     lag = max(0.0, (now - oldest).total_seconds() - interval) if oldest else 0.0
-    return {
-        "interval_seconds": interval,
-        "tokens": counts["tokens"],
-        "stale_tokens": counts["stale"],
-        "lag_seconds": round(lag, 3),
-    }
+    return GroupTokens(
+        interval_seconds=interval,
+        tokens=counts["tokens"],
+        stale_tokens=counts["stale"],
+        lag_seconds=round(lag, 3),
+    )
 
 
-def group_status(
-    *, tokens: dict[str, Any], stats: dict[str, Any], now: datetime
-) -> tuple[str, str]:
+def group_status(*, tokens: GroupTokens, stats: GroupStats, now: datetime) -> tuple[str, str]:
     """(status, reason) of one group, by the rule in this module's docstring."""
-    count, stale = tokens["tokens"], tokens["stale_tokens"]
-    window = timedelta(seconds=STALE_FACTOR * tokens["interval_seconds"])
-    succeeded = stats["last_success_at"] is not None and now - stats["last_success_at"] <= window
+    count, stale = tokens.tokens, tokens.stale_tokens
+    window = timedelta(seconds=STALE_FACTOR * tokens.interval_seconds)
+    succeeded = stats.last_success_at is not None and now - stats.last_success_at <= window
     if count and stale * 2 > count:
         return "failing", f"{stale} of {count} tokens are stale"
     if stale and not succeeded:
@@ -206,16 +243,16 @@ def group_status(
         )
     if stale:
         return "degraded", f"{stale} of {count} tokens are stale"
-    if stats["last_batch_failed"]:
+    if stats.last_batch_failed:
         return "degraded", "the latest batch failed"
     return "ok", ""
 
 
-def scheduler_status(*, now: datetime | None = None) -> dict[str, Any]:
+def scheduler_status(*, now: datetime | None = None) -> SchedulerStatus:
     """Per group (hot, cold): recorded stats, token counts, status; plus the overall status."""
     now = now or timezone.now()
     settings = ScoringSettings.objects.active()
-    groups: dict[str, dict[str, Any]] = {}
+    groups: dict[str, GroupStatus] = {}
     error = ""
     for group in GROUPS:
         tokens = group_tokens(group, settings=settings, now=now)
@@ -223,13 +260,13 @@ def scheduler_status(*, now: datetime | None = None) -> dict[str, Any]:
             stats = group_stats(group)
         except redis.RedisError as exc:
             error = f"redis unavailable: {exc}"
-            stats = dict(EMPTY_STATS)
+            stats = GroupStats()
         status, reason = group_status(tokens=tokens, stats=stats, now=now)
         if error:
             status, reason = "failing", error
-        groups[group] = {"status": status, "reason": reason, **tokens, **stats}
-    overall = max((g["status"] for g in groups.values()), key=STATUS_ORDER.index)
-    return {"status": overall, "checked_at": now, "groups": groups}
+        groups[group] = GroupStatus(status=status, reason=reason, tokens=tokens, stats=stats)
+    overall = max((g.status for g in groups.values()), key=STATUS_ORDER.index)
+    return SchedulerStatus(status=overall, checked_at=now, groups=groups)
 
 
 def _time(value: str | None) -> datetime | None:

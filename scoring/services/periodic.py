@@ -31,9 +31,9 @@ def declared_tasks(settings: ScoringSettings) -> list[Periodic]:
         Periodic(
             "refresh cold tokens", "scoring.refresh_group", settings.cold_interval_sec, ("cold",)
         ),
-        Periodic("archive tokens", "tokens.archive_tokens", 300),
+        Periodic("archive tokens", "scoring.archive_tokens", 300),
         Periodic("thin old snapshots", "scoring.prune_snapshots", 3600),
-        Periodic("check alerts", "moon.check_alerts", 60),
+        Periodic("check alerts", "operations.check_alerts", 60),
     ]
 
 

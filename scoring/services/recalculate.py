@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
-from moon.bulk import bulk_insert, bulk_update
+from moon.lib.bulk import bulk_insert, bulk_update
 from scoring.engine import (
     DEGRADED,
     FINAL_SCORE,

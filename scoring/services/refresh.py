@@ -15,17 +15,18 @@ from typing import Any, Protocol
 from django.db import transaction
 from django.utils import timezone
 
-from moon.bulk import bulk_insert, bulk_update, bulk_upsert
+from moon.lib.bulk import bulk_insert, bulk_update, bulk_upsert
 from scoring.engine import (
     Aggregation,
     Evaluation,
     EwmaState,
+    ScoringParams,
     activation_passes,
     aggregate,
     evaluate,
 )
 from scoring.models import ScoringSettings, TokenScore
-from tokens.models import Pool, Token
+from tokens.models import POOL_DATA_FIELDS, Pool, Token
 from tokens.services.lifecycle import token_apply_activation
 
 HISTORY = 10
@@ -52,27 +53,6 @@ TOKEN_FIELDS = [
     "ewma_state",
     "recent_good_scores",
 ]
-POOL_FIELDS = [
-    "token",
-    "dex_id",
-    "labels",
-    "quote_symbol",
-    "url",
-    "kept",
-    "liquidity_usd",
-    "buys_5m",
-    "sells_5m",
-    "buys_1h",
-    "sells_1h",
-    "volume_5m",
-    "volume_1h",
-    "volume_24h",
-    "price_usd",
-    "price_change_5m",
-    "price_change_1h",
-    "pair_created_at",
-    "updated_at",
-]
 
 
 class PairFetcher(Protocol):
@@ -98,12 +78,17 @@ class RefreshReport:
 def tokens_refresh(*, token_ids: Sequence[int], fetcher: PairFetcher) -> RefreshReport:
     """Fetch, score and store the refreshable tokens among `token_ids`."""
     started = time.monotonic()
-    tokens = list(Token.objects.refreshable().filter(pk__in=token_ids).order_by("pk"))
-    if not tokens:
+    mints = list(
+        Token.objects.refreshable()
+        .filter(pk__in=token_ids)
+        .order_by("pk")
+        .values_list("mint_address", flat=True)
+    )
+    if not mints:
         return RefreshReport()
-    result = fetcher.fetch_pairs([token.mint_address for token in tokens])
+    result = fetcher.fetch_pairs(mints)
     errors = {mint: f"{error.kind}: {error.message}" for mint, error in result.errors.items()}
-    report = tokens_score(tokens=tokens, pairs=result.pairs, errors=errors)
+    report = tokens_score(token_ids=token_ids, pairs=result.pairs, errors=errors)
     report.requests = result.requests
     report.seconds = time.monotonic() - started
     return report
@@ -111,54 +96,81 @@ def tokens_refresh(*, token_ids: Sequence[int], fetcher: PairFetcher) -> Refresh
 
 def tokens_score(
     *,
-    tokens: Sequence[Token],
+    token_ids: Sequence[int],
     pairs: Mapping[str, Sequence[Mapping[str, Any]]],
     errors: Mapping[str, str],
     now: datetime | None = None,
 ) -> RefreshReport:
-    """Score `tokens` from their `pairs` (or fetch `errors`); persist in one transaction."""
+    """Score the tokens from their `pairs` (or fetch `errors`); persist in one transaction.
+
+    The rows are read again, locked, inside that transaction: whatever changed them while
+    the pairs were being fetched (an archival, a recalculation, another refresh) is what this
+    refresh builds on, never what it overwrites. A token archived meanwhile is left alone.
+    """
     now = now or timezone.now()
     settings = ScoringSettings.objects.active()
     params = settings.to_params()
-    report = RefreshReport(tokens=len(tokens))
-    snapshots: list[TokenScore] = []
-    pools: dict[str, Pool] = {}
-    for token in tokens:
-        error = errors.get(token.mint_address)
-        aggregation = None
-        if error is None:
-            aggregation = aggregate(
-                token.mint_address,
-                pairs.get(token.mint_address, []),
-                params,
-                migrated_at=token.migrated_at,
-                now=now,
-                previous_pool_count=token.pool_count if token.scored_at else None,
-            )
-        evaluation = evaluate(
-            aggregation,
-            params,
-            previous=_ewma_state(token),
-            recent_good_smoothed=token.recent_good_scores,
-            fetch_error=error,
-        )
-        was_active = token.status == Token.Status.ACTIVE
-        _apply(token, evaluation, aggregation, now)
-        if aggregation is not None and not aggregation.critical:
-            token_apply_activation(
-                token=token, passes=activation_passes(aggregation.pools, params), now=now
-            )
-            pools.update((row.pair_address, row) for row in _pool_rows(token, aggregation, now))
-        report.activated += int(not was_active and token.status == Token.Status.ACTIVE)
-        report.outcomes[evaluation.fallback or "ok"] += 1
-        snapshots.append(_snapshot(token, evaluation, settings.version, now))
     with transaction.atomic():
+        # Locked in id order, the order every other writer of tokens takes them: no deadlock.
+        tokens = list(
+            Token.objects.refreshable().filter(pk__in=token_ids).order_by("pk").select_for_update()
+        )
+        report = RefreshReport(tokens=len(tokens))
+        snapshots: list[TokenScore] = []
+        pools: dict[str, Pool] = {}
+        for token in tokens:
+            snapshot, rows = _score_one(token, pairs, errors, params, report, now)
+            snapshots.append(_snapshot(token, snapshot, settings.version, now))
+            pools.update((row.pair_address, row) for row in rows)
         bulk_insert(TokenScore, snapshots)
         bulk_upsert(
-            Pool, list(pools.values()), unique_fields=["pair_address"], update_fields=POOL_FIELDS
+            Pool,
+            list(pools.values()),
+            unique_fields=["pair_address"],
+            update_fields=list(POOL_DATA_FIELDS),
         )
         bulk_update(Token, tokens, TOKEN_FIELDS)
     return report
+
+
+def _score_one(
+    token: Token,
+    pairs: Mapping[str, Sequence[Mapping[str, Any]]],
+    errors: Mapping[str, str],
+    params: ScoringParams,
+    report: RefreshReport,
+    now: datetime,
+) -> tuple[Evaluation, list[Pool]]:
+    """Evaluate one token, move it through activation, and say which pool rows to write."""
+    error = errors.get(token.mint_address)
+    aggregation = None
+    if error is None:
+        aggregation = aggregate(
+            token.mint_address,
+            pairs.get(token.mint_address, []),
+            params,
+            migrated_at=token.migrated_at,
+            now=now,
+            previous_pool_count=token.pool_count if token.scored_at else None,
+        )
+    evaluation = evaluate(
+        aggregation,
+        params,
+        previous=_ewma_state(token),
+        recent_good_smoothed=token.recent_good_scores,
+        fetch_error=error,
+    )
+    was_active = token.status == Token.Status.ACTIVE
+    _apply(token, evaluation, aggregation, now)
+    rows: list[Pool] = []
+    if aggregation is not None and not aggregation.critical:
+        token_apply_activation(
+            token=token, passes=activation_passes(aggregation.pools, params), now=now
+        )
+        rows = _pool_rows(token, aggregation, now)
+    report.activated += int(not was_active and token.status == Token.Status.ACTIVE)
+    report.outcomes[evaluation.fallback or "ok"] += 1
+    return evaluation, rows
 
 
 def _ewma_state(token: Token) -> EwmaState | None:

@@ -6,10 +6,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ingestion.clients.dexscreener import BATCH_SIZE as DEXSCREENER_BATCH_SIZE
 from scoring.models import ScoringSettings
 from scoring.selectors import due_before, tokens_in_group
 
-BATCH_SIZE = 30  # DexScreener answers up to 30 mints per request
+BATCH_SIZE = DEXSCREENER_BATCH_SIZE  # one batch is one DexScreener request
 LEASE_SECONDS = 150  # longer than a batch task's time limit: an expired lease means a lost batch
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.forms.models import model_to_dict
 
+from scoring.engine import MODELS
 from scoring.models import ScoringSettings
 from scoring.services.periodic import periodic_tasks_sync
 
@@ -14,6 +15,26 @@ EDITABLE_FIELDS = tuple(
     field.name
     for field in ScoringSettings._meta.get_fields()
     if getattr(field, "editable", False) and field.name not in {"id", "note"}
+)
+
+# The settings as the settings page and the admin group them; each model's weights come from
+# its declaration, so a new model brings its own group.
+SETTINGS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Model", ("scoring_model_active",)),
+    *((f"{model.label} weights", model.weights) for model in MODELS.values()),
+    ("Smoothing and thresholds", ("ewma_alpha", "freshness_threshold_hours", "min_score")),
+    ("Refresh cadence", ("hot_interval_sec", "cold_interval_sec")),
+    ("Pools counted", ("min_pool_liquidity_usd", "excluded_dex_ids", "allowed_quote_symbols")),
+    (
+        "Lifecycle",
+        (
+            "activation_rule",
+            "activation_min_liquidity_usd",
+            "monitoring_timeout_hours",
+            "archive_below_hours",
+        ),
+    ),
+    ("Retention", ("snapshot_retention_days",)),
 )
 
 

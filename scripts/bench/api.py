@@ -146,8 +146,8 @@ def seed(tokens: int, snapshots: int) -> dict[str, float]:
 
 def query_plan() -> tuple[float, str]:
     """Execution time (ms) of the list's query as PostgreSQL plans it, and the plan."""
-    from tokens.api.serializers import TokenSerializer
-    from tokens.selectors import TokenFilters, token_list
+    from moon.web.api.serializers import TokenSerializer
+    from scoring.selectors import TokenFilters, token_list
 
     queryset = token_list(TokenFilters(sort="-score")).only(*TokenSerializer.Meta.fields)[:51]
     plan = queryset.explain(analyze=True)

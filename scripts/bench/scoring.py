@@ -38,7 +38,7 @@ def run(tokens: int = 10_000) -> list[Figure]:
     def timed(batch: list[Token]) -> tuple[float, int]:
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
-            tokens_score(tokens=batch, pairs=pairs, errors={})
+            tokens_score(token_ids=[t.pk for t in batch], pairs=pairs, errors={})
             return time.perf_counter() - started, len(queries.captured_queries)
 
     _, queries_30 = timed(rows[:30])

@@ -14,7 +14,7 @@ MINT = "9BB6NFEcjBCtnNLFko2FqVQBq8HHM13kCyYcdQbgpump"
 MIGRATED_AT = datetime(2025, 9, 18, 10, 0, tzinfo=UTC)
 SCORED_AT = datetime(2025, 9, 18, 10, 5, tzinfo=UTC)
 
-# The seed's example (seed/ARCHITECTURE.md), as the refresh path copies it onto the token row.
+# The example token of the API docs, as the refresh path copies it onto the token row.
 RAW = {
     "tx_accel": 0.8,
     "vol_momentum": 0.7,

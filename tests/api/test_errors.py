@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from rest_framework.exceptions import ValidationError
 
-from moon.api import exception_handler
+from moon.lib.api import exception_handler
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,8 @@ from scoring.models import TokenScore
 from scoring.services.recalculate import metrics_from_json, tokens_recalculate
 from scoring.services.settings import scoring_settings_save
 from scoring.tasks import recalculate
-from tests.api.test_token_refresh import queued_tasks
 from tests.factories import TokenFactory, TokenScoreFactory
+from tests.queue import queued_tasks
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db

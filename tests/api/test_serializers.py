@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import pytest
 from rest_framework import serializers
 
+from moon.web.api.serializers import TokenSerializer
 from tests.api.conftest import KNOWN_JSON
 from tests.factories import TokenFactory
-from tokens.api.serializers import TokenSerializer
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db

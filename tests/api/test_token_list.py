@@ -7,11 +7,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from scoring.selectors import SORTS
 from scoring.services.settings import scoring_settings_save
 from tests.api.conftest import KNOWN_JSON
 from tests.factories import TokenFactory
 from tokens.models import Token
-from tokens.selectors import SORTS
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,5 @@
 """POST /api/tokens/<mint>/refresh/: who may, what is queued on the real broker, 409, 503."""
 
-import base64
-import json
 import time
 import uuid
 from typing import Any
@@ -12,21 +10,12 @@ from django.test import Client
 
 from tests.api.conftest import MINT
 from tests.factories import TokenFactory, UserFactory
+from tests.queue import queued_tasks
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db
 
 URL = f"/api/tokens/{MINT}/refresh/"
-
-
-def queued_tasks(redis_client: redis.Redis) -> list[tuple[str, Any, Any]]:
-    """(task name, args, kwargs) of every message waiting in Celery's default queue."""
-    messages = [json.loads(raw) for raw in redis_client.lrange("celery", 0, -1)]
-    bodies = [json.loads(base64.b64decode(message["body"])) for message in messages]
-    return [
-        (message["headers"]["task"], args, kwargs)
-        for message, (args, kwargs, _embed) in zip(messages, bodies, strict=True)
-    ]
 
 
 @pytest.fixture

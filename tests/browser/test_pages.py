@@ -139,7 +139,7 @@ def test_staff_change_a_weight_and_the_next_refresh_uses_it(
     StaffFactory(username="staff")
     token = TokenFactory(migrated_at=timezone.now())
     pairs = {token.mint_address: [pair(token.mint_address, fake_address(4242))]}
-    tokens_score(tokens=[token], pairs=pairs, errors={})  # default weights: 0.25 each
+    tokens_score(token_ids=[token.pk], pairs=pairs, errors={})  # default weights: 0.25 each
     token.refresh_from_db()
     before = token.score
     assert before == pytest.approx(1.1318, abs=1e-3)
@@ -154,7 +154,7 @@ def test_staff_change_a_weight_and_the_next_refresh_uses_it(
     page.get_by_role("button", name="Save as a new version").click()
     expect(page.locator(".messages")).to_have_text(re.compile(r"Saved as version \d+ \(w_tx\)"))
 
-    tokens_score(tokens=[Token.objects.get(pk=token.pk)], pairs=pairs, errors={})
+    tokens_score(token_ids=[token.pk], pairs=pairs, errors={})
     token.refresh_from_db()
     page.goto(f"{live_server.url}/tokens/{token.mint_address}/")
 

@@ -30,7 +30,7 @@ import redis
 from psycopg.rows import dict_row
 
 from ingestion.sandbox import SandboxConfig, SandboxHandle, running_sandbox
-from ingestion.services import LISTENER_STATE_KEY
+from ingestion.services.listener import LISTENER_STATE_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ROOT / "scripts" / "services.sh"

@@ -23,9 +23,11 @@ from tests.drills.stack import DRILL, Stack, running_stack, wait_for
 pytestmark = [*DRILL, pytest.mark.timeout(240)]
 VISIBILITY_TIMEOUT = 10
 TOKENS = 5
+# A refresh locks its tokens' rows before it writes anything: blocked there, it has written
+# nothing yet.
 BLOCKED_UPDATE = (
     "SELECT pid FROM pg_stat_activity "
-    "WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE \"tokens_token\"%%'"
+    "WHERE wait_event_type = 'Lock' AND query LIKE '%%FROM \"tokens_token\"%%FOR UPDATE%%'"
 )
 
 
@@ -42,7 +44,7 @@ def batch_blocked_mid_transaction(
     stack: Stack,
 ) -> tuple[psycopg.Connection[Any], list[int], Any, Any]:
     """Lease every token as refresh_group does, lock their rows, queue their batch, and come
-    back once it waits on the lock: its snapshots written, its token update pending. Answers
+    back once it waits on the lock, before it wrote anything. Answers
     the lock's connection, the token ids, and instants before the batch and after its start."""
     ids = sorted(
         row["id"]

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 from websockets.asyncio.server import ServerConnection, serve
 
-from ingestion.services import LISTENER_LOCK_KEY, listener_state
+from ingestion.services.listener import LISTENER_LOCK_KEY, listener_state
 from tests.factories import fake_address
 from tokens.models import Token
 

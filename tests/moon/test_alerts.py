@@ -11,16 +11,17 @@ from typing import Any
 
 import pytest
 import redis
+from django.conf import settings as django_settings
 from django.test import override_settings
 from django.utils import timezone
 
 from ingestion.clients.pumpportal import ListenerState
-from ingestion.services import listener_state_save
-from moon import alerts
-from moon.alerts import alerts_check
+from ingestion.services.listener import listener_state_save
 from moon.celery import app as celery_app
-from moon.metrics import counters_read, dexscreener_request_observe
-from moon.tasks import check_alerts
+from moon.lib.counters import counters_read, dexscreener_request_observe
+from moon.operations import alerts
+from moon.operations.alerts import alerts_check
+from moon.operations.tasks import check_alerts
 from scoring.services.monitoring import batch_success_record
 from scoring.services.refresh import RefreshReport
 from tests.factories import TokenFactory
@@ -81,7 +82,7 @@ def test_a_missing_listener_is_logged_and_posted(
 ) -> None:
     now = an_instant()
 
-    with caplog.at_level(logging.ERROR, logger="moon.alerts"):
+    with caplog.at_level(logging.ERROR, logger="moon.operations.alerts"):
         raised = alerts_check(now=now)
 
     assert [alert.key for alert in raised] == ["listener_silent:listener"]
@@ -158,7 +159,7 @@ def test_an_undelivered_alert_is_sent_again_on_the_next_check(
     webhook: Webhook, caplog: pytest.LogCaptureFixture
 ) -> None:
     webhook.status = 500
-    with caplog.at_level(logging.ERROR, logger="moon.alerts"):
+    with caplog.at_level(logging.ERROR, logger="moon.operations.alerts"):
         alerts_check()
     webhook.status = 204
 
@@ -172,7 +173,7 @@ def test_an_undelivered_alert_is_sent_again_on_the_next_check(
 
 
 def test_without_a_webhook_an_alert_is_only_logged(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.ERROR, logger="moon.alerts"):
+    with caplog.at_level(logging.ERROR, logger="moon.operations.alerts"):
         raised = alerts_check()
 
     assert [alert.key for alert in raised] == ["listener_silent:listener"]
@@ -266,8 +267,13 @@ def test_nothing_to_say_when_all_is_well(webhook: Webhook) -> None:
 
 
 def test_the_task_is_registered_and_counts_what_it_raised(webhook: Webhook) -> None:
-    assert "moon.tasks" in celery_app.conf.imports  # what a worker imports at start
-    assert celery_app.tasks["moon.check_alerts"].name == check_alerts.name == "moon.check_alerts"
+    # A worker finds the task by autodiscovery over the installed apps.
+    assert "moon.operations" in django_settings.INSTALLED_APPS
+    assert (
+        celery_app.tasks["operations.check_alerts"].name
+        == check_alerts.name
+        == "operations.check_alerts"
+    )
 
     assert check_alerts() == 1
     assert check_alerts() == 0

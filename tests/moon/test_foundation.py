@@ -15,9 +15,9 @@ from django.utils import timezone
 from moon.celery import app
 from scoring.models import ScoringSettings
 from scoring.services.settings import scoring_settings_save
+from scoring.tasks import archive_tokens
 from tests.factories import TokenFactory
 from tokens.models import Token
-from tokens.tasks import archive_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from ingestion.clients.pumpportal import ListenerState
-from ingestion.services import listener_state_save
-from moon import health
+from ingestion.services.listener import listener_state_save
 from moon.celery import app as celery_app
+from moon.operations import health
 from scoring.services.periodic import periodic_tasks_sync
 
 pytestmark = pytest.mark.django_db
@@ -111,12 +111,12 @@ def test_it_is_503_when_the_broker_is_unreachable(
 def test_a_listener_without_a_frame_for_twice_the_silence_limit_is_stale() -> None:
     now = listener_alive(frame_age=0)
 
-    fresh = health.listener_status(now=now + 2 * SILENCE)
-    stale = health.listener_status(now=now + 2 * SILENCE + 1)
+    fresh = health.listener_status(now=now + 2 * SILENCE).to_json()
+    stale = health.listener_status(now=now + 2 * SILENCE + 1).to_json()
 
     assert (fresh["state"], fresh["last_frame_age_seconds"]) == ("connected", 600.0)
     assert (stale["state"], stale["last_frame_age_seconds"]) == ("stale", 601.0)
-    assert health.check_listener(now=now + 2 * SILENCE + 1) == {
+    assert health.check_listener(now=now + 2 * SILENCE + 1).to_json() == {
         "ok": False,
         "state": "stale",
         "connected": True,
@@ -127,7 +127,7 @@ def test_a_listener_without_a_frame_for_twice_the_silence_limit_is_stale() -> No
 def test_a_listener_reconnecting_with_recent_frames_is_still_ok() -> None:
     now = listener_alive(frame_age=20, connected=False)
 
-    check = health.check_listener(now=now)
+    check = health.check_listener(now=now).to_json()
 
     assert check == {
         "ok": True,
@@ -140,7 +140,7 @@ def test_a_listener_reconnecting_with_recent_frames_is_still_ok() -> None:
 def test_the_listener_status_carries_its_state() -> None:
     now = listener_alive(frame_age=5)
 
-    status = health.listener_status(now=now)
+    status = health.listener_status(now=now).to_json()
 
     assert status == {
         "state": "connected",
@@ -152,6 +152,7 @@ def test_the_listener_status_carries_its_state() -> None:
         "updated_at": status["updated_at"],
         "migrations_seen": 3,
         "creations_seen": 40,
+        "errors_seen": 0,
         "reconnects": 1,
         "last_error": None,
         "pid": status["pid"],
@@ -159,7 +160,7 @@ def test_the_listener_status_carries_its_state() -> None:
 
 
 def test_without_a_listener_the_status_has_the_same_keys() -> None:
-    assert health.listener_status() == {
+    assert health.listener_status().to_json() == {
         "state": "missing",
         "connected": False,
         "last_frame_age_seconds": None,
@@ -169,6 +170,7 @@ def test_without_a_listener_the_status_has_the_same_keys() -> None:
         "updated_at": None,
         "migrations_seen": 0,
         "creations_seen": 0,
+        "errors_seen": 0,
         "reconnects": 0,
         "last_error": None,
         "pid": None,
@@ -179,7 +181,7 @@ def test_a_listener_that_never_got_a_frame_counts_its_silence_from_the_connectio
     now = time.time()
     listener_state_save(ListenerState(connected=True, connected_since=now - 30))
 
-    status = health.listener_status(now=now)
+    status = health.listener_status(now=now).to_json()
 
     assert (status["state"], status["last_frame_age_seconds"]) == ("connected", 30.0)
 
@@ -187,8 +189,8 @@ def test_a_listener_that_never_got_a_frame_counts_its_silence_from_the_connectio
 def test_beat_is_stale_after_three_hot_intervals() -> None:
     ticked = beat_ticked(0)
 
-    fresh = health.check_beat(now=ticked + timedelta(seconds=90))
-    stale = health.check_beat(now=ticked + timedelta(seconds=91))
+    fresh = health.check_beat(now=ticked + timedelta(seconds=90)).to_json()
+    stale = health.check_beat(now=ticked + timedelta(seconds=91)).to_json()
 
     assert fresh == {
         "ok": True,
@@ -204,14 +206,14 @@ def test_beat_is_stale_after_three_hot_intervals() -> None:
 def test_beat_that_never_ticked_is_stale() -> None:
     periodic_tasks_sync()
 
-    check = health.check_beat()
+    check = health.check_beat().to_json()
 
     assert (check["ok"], check["state"], check["last_tick_at"]) == (False, "stale", None)
 
 
 def test_the_overall_status_ranks_the_checks() -> None:
-    up = {"ok": True}
-    down = {"ok": False}
+    up = health.Check(True)
+    down = health.Check(False)
     everything = dict.fromkeys(("database", "redis", "broker", "listener", "beat"), up)
 
     assert health.overall_status(everything) == "ok"
@@ -225,7 +227,7 @@ def test_system_status_gathers_checks_scheduler_listener_and_budget() -> None:
     listener_alive()
     beat_ticked(10)
 
-    status = health.system_status()
+    status = health.system_status().to_json()
 
     assert set(status) == {"status", "checked_at", "checks", "scheduler", "listener", "dexscreener"}
     assert status["status"] == "ok"

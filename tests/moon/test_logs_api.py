@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from django.urls import path
 from drf_spectacular.generators import SchemaGenerator
 
-from moon.logs_api import LogRecordsView
-from moon.logstore import LOG_KEY, RedisLogHandler
+from moon.operations.api import LogRecordsView
+from moon.operations.logstore import LOG_KEY, RedisLogHandler
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ import pytest
 import redis
 from django.conf import settings
 
-from moon.logging import process_role
-from moon.logstore import LOG_KEY, RedisLogHandler, level_number, log_records
+from moon.lib.logging import process_role
+from moon.operations.logstore import LOG_KEY, RedisLogHandler, level_number, log_records
 
 BASE_KEYS = {"time", "level", "levelno", "logger", "message", "process", "pid", "ts"}
 

@@ -17,15 +17,15 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from ingestion import services as ingestion_services
 from ingestion.clients.pumpportal import ListenerState
-from ingestion.services import listener_state_save
-from moon.metrics import (
+from ingestion.services.listener import listener_state_save
+from moon.lib.counters import (
     counter_add,
     counters_read,
     dexscreener_request_observe,
     dexscreener_traffic,
 )
+from scoring.services import dexscreener as ingestion_services
 from scoring.services.monitoring import batch_success_record
 from scoring.services.refresh import RefreshReport
 from tests.factories import TokenFactory, fake_address
@@ -130,7 +130,7 @@ def test_the_shared_client_reports_every_request(client: Client, dexscreener_url
 
 def test_it_serves_what_another_process_counted(client: Client) -> None:
     code = (
-        "import django; django.setup(); from moon.metrics import counter_add; "
+        "import django; django.setup(); from moon.lib.counters import counter_add; "
         "counter_add('moon_alerts', 2, kind='listener_silent')"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "moon.settings", "REDIS_URL": settings.REDIS_URL}

@@ -246,7 +246,7 @@ def test_a_search_by_mint_prefix_finds_the_token() -> None:
 
 
 def test_it_paginates_keeping_sort_and_filters(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tokens.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("moon.web.pages.tokens.PAGE_SIZE", 2)
     for n, symbol in enumerate(["A", "B", "C", "D", "E"]):
         scored(symbol, 0.9 - n / 10)
 

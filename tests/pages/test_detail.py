@@ -1,9 +1,11 @@
 """The token page `/tokens/<mint>/`: chart, components, metrics, pools, lifecycle, refresh."""
 
+import time
 from datetime import UTC, datetime, timedelta
-from unittest import mock
+from typing import Any
 
 import pytest
+import redis
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -13,6 +15,7 @@ from scoring.models import ScoringSettings
 from scoring.services.settings import scoring_settings_save
 from tests.factories import PoolFactory, TokenFactory, TokenScoreFactory
 from tests.pages.html import Node, parse
+from tests.queue import queued_tasks
 from tokens.models import Token
 
 pytestmark = pytest.mark.django_db
@@ -300,52 +303,61 @@ def test_only_staff_see_the_refresh_button(staff_client: Client) -> None:
     )
 
 
-def test_staff_queue_a_refresh_and_see_a_message(staff_client: Client) -> None:
+def test_staff_queue_a_refresh_and_see_a_message(
+    staff_client: Client, redis_client: redis.Redis
+) -> None:
     token = detail_token()
 
-    with mock.patch("tokens.views.refresh_batch.delay") as delay:
-        response = staff_client.post(f"/tokens/{token.mint_address}/refresh/", follow=True)
+    response = staff_client.post(f"/tokens/{token.mint_address}/refresh/", follow=True)
 
-    delay.assert_called_once_with([token.pk], group="manual")
+    assert queued_tasks(redis_client) == [
+        ("scoring.refresh_batch", [[token.pk]], {"group": "manual"})
+    ]
     assert response.redirect_chain == [(f"/tokens/{token.mint_address}/", 302)]
     assert parse(response.content).find("ul", class_="messages").text() == (
         "Refresh of BABY queued: the new score shows up shortly."
     )
+    token.refresh_from_db()
+    assert token.refresh_lease_until is not None  # archival and the scheduler leave it alone
 
 
-def test_archived_tokens_are_not_queued(staff_client: Client) -> None:
+def test_archived_tokens_are_not_queued(staff_client: Client, redis_client: redis.Redis) -> None:
     token = detail_token(status=Token.Status.ARCHIVED)
 
-    with mock.patch("tokens.views.refresh_batch.delay") as delay:
-        response = staff_client.post(f"/tokens/{token.mint_address}/refresh/")
+    response = staff_client.post(f"/tokens/{token.mint_address}/refresh/")
 
-    delay.assert_not_called()
+    assert queued_tasks(redis_client) == []
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "Archived tokens are not refreshed."
     ]
 
 
-def test_an_unreachable_queue_is_reported_not_a_500(staff_client: Client) -> None:
-    from kombu.exceptions import OperationalError
-
+def test_a_dead_broker_answers_at_once_with_a_clear_message(
+    staff_client: Client, settings: Any
+) -> None:
     token = detail_token()
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    started = time.monotonic()
 
-    with mock.patch("tokens.views.refresh_batch.delay", side_effect=OperationalError("down")):
-        response = staff_client.post(f"/tokens/{token.mint_address}/refresh/")
+    response = staff_client.post(f"/tokens/{token.mint_address}/refresh/")
 
+    assert time.monotonic() - started < 1.0
     assert response.status_code == 302
-    assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "The task queue is unreachable: the refresh was not queued."
-    ]
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message.startswith(
+        "The task queue (Redis) is unreachable, so scoring.refresh_batch was not queued ("
+    )
+    assert message.endswith("). Try again in a moment.")
+    token.refresh_from_db()
+    assert token.refresh_lease_until is None  # the lease went back
 
 
-def test_anonymous_users_cannot_refresh(client: Client) -> None:
+def test_anonymous_users_cannot_refresh(client: Client, redis_client: redis.Redis) -> None:
     token = detail_token()
 
-    with mock.patch("tokens.views.refresh_batch.delay") as delay:
-        response = client.post(f"/tokens/{token.mint_address}/refresh/")
+    response = client.post(f"/tokens/{token.mint_address}/refresh/")
 
-    delay.assert_not_called()
+    assert queued_tasks(redis_client) == []
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/?next=")
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from moon.logstore import RedisLogHandler
+from moon.operations.logstore import RedisLogHandler
 from tests.pages.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def stored(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         calls.append(kwargs)
         return RECORDS
 
-    monkeypatch.setattr("moon.views.log_records", log_records)
+    monkeypatch.setattr("moon.operations.views.log_records", log_records)
     return calls
 
 
@@ -110,7 +110,7 @@ def test_an_unreachable_store_is_shown(
     def down(**_kwargs: Any) -> list[dict[str, Any]]:
         raise redis.ConnectionError("Connection refused")
 
-    monkeypatch.setattr("moon.views.log_records", down)
+    monkeypatch.setattr("moon.operations.views.log_records", down)
 
     response = staff_client.get("/logs/")
 

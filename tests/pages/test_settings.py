@@ -84,12 +84,13 @@ def test_the_form_shows_the_active_version(staff_client: Client) -> None:
     assert html.find("h1").text() == "Scoring settings active: v2"
     legends = [legend.text() for legend in html.find_all("legend")]
     assert legends == [
-        "Model and weights",
+        "Model",
+        "Hybrid momentum weights",
+        "Legacy weights",
         "Smoothing and thresholds",
         "Refresh cadence",
         "Pools counted",
         "Lifecycle",
-        "Legacy model weights",
         "Retention",
     ]
     fields = {i.attrs["name"] for i in html.find("form").find_all() if "name" in i.attrs}

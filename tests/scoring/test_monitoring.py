@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ingestion.clients.dexscreener import DexScreenerClient
 from ingestion.clients.ratelimit import LocalTokenBucket
-from moon.metrics import counters_read
+from moon.lib.counters import counters_read
 from scoring import tasks
 from scoring.services.monitoring import (
     batch_failure_record,
@@ -66,7 +66,7 @@ def test_it_records_a_successful_batch_and_its_counters(monkeypatch: pytest.Monk
 
     tasks.refresh_batch([t.pk for t in tokens], group="cold")
 
-    stats = group_stats("cold")
+    stats = group_stats("cold").to_json()
     assert (stats["tokens_refreshed"], stats["batches"], stats["failures"]) == (2, 1, 0)
     assert (stats["last_batch_tokens"], stats["success_rate"], stats["last_batch_failed"]) == (
         2,
@@ -89,7 +89,7 @@ def test_it_records_a_failed_batch_and_raises(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(RuntimeError, match="database went away"):
         tasks.refresh_batch([token.pk], group="hot")
 
-    stats = group_stats("hot")
+    stats = group_stats("hot").to_json()
     assert (stats["batches"], stats["failures"], stats["tokens_refreshed"]) == (1, 1, 0)
     assert (stats["success_rate"], stats["last_batch_failed"]) == (0.0, True)
     assert stats["last_error"] == "RuntimeError: database went away"
@@ -102,7 +102,7 @@ def test_a_batch_dexscreener_answered_for_none_of_its_tokens_counts_as_failed() 
 
     batch_success_record(group="hot", report=report)
 
-    stats = group_stats("hot")
+    stats = group_stats("hot").to_json()
     assert (stats["batches"], stats["failures"], stats["tokens_refreshed"]) == (1, 1, 0)
     assert (stats["success_rate"], stats["last_batch_failed"]) == (0.0, True)
     assert stats["last_error"] == "DexScreener answered none of the batch's 2 tokens"
@@ -121,7 +121,7 @@ def test_the_group_task_records_its_run_and_the_tokens_it_leased() -> None:
 
     leased = tasks.refresh_group("cold")
 
-    stats = group_stats("cold")
+    stats = group_stats("cold").to_json()
     assert (leased, stats["last_run_leased"]) == (3, 3)
     assert stats["last_run_at"] is not None
     assert stats["batches"] == 0  # the batches run on a worker
@@ -133,7 +133,7 @@ def test_manual_and_new_batches_count_in_metrics_but_not_in_the_groups() -> None
 
     batch_success_record(group="new", report=report)
 
-    assert group_stats("cold")["batches"] == 0
+    assert group_stats("cold").to_json()["batches"] == 0
     assert counters_read() == {
         ("moon_refreshes", ("new", "fallback")): 1,
         ("moon_scores_written", ("new",)): 1,
@@ -148,7 +148,7 @@ def test_the_success_rate_is_over_the_latest_hundred_batches() -> None:
     for _ in range(99):
         batch_success_record(group="hot", report=ok)
 
-    stats = group_stats("hot")
+    stats = group_stats("hot").to_json()
 
     assert (stats["batches"], stats["failures"], stats["success_rate"]) == (102, 3, 0.99)
 
@@ -158,7 +158,7 @@ def test_stats_are_dropped_not_raised_when_redis_is_down() -> None:
         group_run_record(group="hot", leased=1)
         batch_success_record(group="hot", report=RefreshReport(tokens=1))
 
-    assert group_stats("hot")["last_run_at"] is None
+    assert group_stats("hot").to_json()["last_run_at"] is None
 
 
 def test_stale_tokens_are_those_not_refreshed_within_three_intervals() -> None:
@@ -170,7 +170,7 @@ def test_stale_tokens_are_those_not_refreshed_within_three_intervals() -> None:
     cold_token(refreshed_ago=None, now=now, created_ago=10)  # just arrived
     TokenFactory(status=Token.Status.ARCHIVED, last_updated_at=now - timedelta(days=1))
 
-    status = scheduler_status(now=now)
+    status = scheduler_status(now=now).to_json()
 
     hot, cold = status["groups"]["hot"], status["groups"]["cold"]
     assert (hot["tokens"], hot["stale_tokens"], hot["lag_seconds"]) == (2, 1, 61.0)
@@ -182,7 +182,7 @@ def test_a_group_with_fresh_tokens_and_a_recent_success_is_ok() -> None:
     hot_token(refreshed_ago=10, now=now)
     batch_success_record(group="hot", report=RefreshReport(tokens=1), now=now)
 
-    status = scheduler_status(now=now)
+    status = scheduler_status(now=now).to_json()
 
     assert status["groups"]["hot"]["status"] == "ok"
     assert status["groups"]["hot"]["reason"] == ""
@@ -199,7 +199,7 @@ def test_a_few_stale_tokens_degrade_a_group_that_still_succeeds() -> None:
         hot_token(refreshed_ago=10, now=now)
     batch_success_record(group="hot", report=RefreshReport(tokens=2), now=now)
 
-    status = scheduler_status(now=now)
+    status = scheduler_status(now=now).to_json()
 
     assert (status["groups"]["hot"]["status"], status["groups"]["hot"]["reason"]) == (
         "degraded",
@@ -214,7 +214,7 @@ def test_a_failed_latest_batch_degrades_the_group() -> None:
     batch_success_record(group="hot", report=RefreshReport(tokens=1), now=now)
     batch_failure_record(group="hot", error=TimeoutError("slow"), seconds=2.0, now=now)
 
-    group = scheduler_status(now=now)["groups"]["hot"]
+    group = scheduler_status(now=now).to_json()["groups"]["hot"]
 
     assert (group["status"], group["reason"]) == ("degraded", "the latest batch failed")
 
@@ -226,7 +226,7 @@ def test_most_tokens_stale_is_failing() -> None:
         hot_token(refreshed_ago=100, now=now)
     batch_success_record(group="hot", report=RefreshReport(tokens=1), now=now)
 
-    group = scheduler_status(now=now)["groups"]["hot"]
+    group = scheduler_status(now=now).to_json()["groups"]["hot"]
 
     assert (group["status"], group["reason"]) == ("failing", "2 of 3 tokens are stale")
 
@@ -239,7 +239,7 @@ def test_stale_tokens_and_no_recent_success_is_failing() -> None:
     long_ago = now - timedelta(seconds=91)
     batch_success_record(group="hot", report=RefreshReport(tokens=1), now=long_ago)
 
-    group = scheduler_status(now=now)["groups"]["hot"]
+    group = scheduler_status(now=now).to_json()["groups"]["hot"]
 
     assert (group["status"], group["reason"]) == (
         "failing",
@@ -248,7 +248,7 @@ def test_stale_tokens_and_no_recent_success_is_failing() -> None:
 
 
 def test_an_empty_group_is_ok_without_any_run() -> None:
-    status = scheduler_status()
+    status = scheduler_status().to_json()
 
     assert status["status"] == "ok"
     assert status["groups"]["hot"] == {
@@ -275,12 +275,12 @@ def test_an_empty_group_is_ok_without_any_run() -> None:
 
 def test_it_is_failing_when_redis_does_not_answer() -> None:
     with override_settings(REDIS_URL="redis://127.0.0.1:1/0"):
-        status = scheduler_status()
+        status = scheduler_status().to_json()
 
     assert status["status"] == "failing"
     assert status["groups"]["cold"]["reason"].startswith("redis unavailable: ")
     assert status["groups"]["cold"]["batches"] is None  # unknown, not zero
-    assert set(status["groups"]["cold"]) == set(scheduler_status()["groups"]["cold"])
+    assert set(status["groups"]["cold"]) == set(scheduler_status().to_json()["groups"]["cold"])
 
 
 def test_the_endpoint_answers_200_when_ok(client: Client) -> None:

@@ -14,8 +14,8 @@ from scoring.services.settings import scoring_settings_save
 pytestmark = pytest.mark.django_db
 
 DECLARED = [
-    ("moon: archive tokens", "tokens.archive_tokens", 300, []),
-    ("moon: check alerts", "moon.check_alerts", 60, []),
+    ("moon: archive tokens", "scoring.archive_tokens", 300, []),
+    ("moon: check alerts", "operations.check_alerts", 60, []),
     ("moon: refresh cold tokens", "scoring.refresh_group", 120, ["cold"]),
     ("moon: refresh hot tokens", "scoring.refresh_group", 30, ["hot"]),
     ("moon: thin old snapshots", "scoring.prune_snapshots", 3600, []),
@@ -84,8 +84,8 @@ def test_it_follows_a_settings_change_of_the_intervals(
         scoring_settings_save(changes={"hot_interval_sec": 15, "cold_interval_sec": 90})
 
     assert schedule() == [
-        ("moon: archive tokens", "tokens.archive_tokens", 300, []),
-        ("moon: check alerts", "moon.check_alerts", 60, []),
+        ("moon: archive tokens", "scoring.archive_tokens", 300, []),
+        ("moon: check alerts", "operations.check_alerts", 60, []),
         ("moon: refresh cold tokens", "scoring.refresh_group", 90, ["cold"]),
         ("moon: refresh hot tokens", "scoring.refresh_group", 15, ["hot"]),
         ("moon: thin old snapshots", "scoring.prune_snapshots", 3600, []),

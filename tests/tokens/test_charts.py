@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tokens.charts import Scale, Snapshot, nice_step, score_chart, time_ticks, value_ticks
+from moon.lib.svg import Scale, nice_step, time_ticks, value_ticks
+from moon.web.charts import Snapshot, score_chart
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

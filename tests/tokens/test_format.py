@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.http import QueryDict
 
-from tokens.templatetags.moon_format import (
+from moon.lib.templatetags.moon_format import (
     DexBadge,
     age,
     clock,

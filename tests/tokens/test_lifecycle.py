@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 
 from scoring.models import ScoringSettings
+from scoring.services.archival import tokens_archive_due
 from tests.factories import TokenFactory, TokenScoreFactory
 from tokens.models import Token
-from tokens.services.lifecycle import token_apply_activation, tokens_archive
+from tokens.services.lifecycle import token_apply_activation
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
@@ -43,7 +44,7 @@ def test_monitoring_tokens_are_archived_just_after_the_timeout() -> None:
     inside = TokenFactory(created_at=NOW - timedelta(hours=12) + timedelta(seconds=1))
     outside = TokenFactory(created_at=NOW - timedelta(hours=12) - timedelta(seconds=1))
 
-    assert tokens_archive(settings=settings, now=NOW) == 1
+    assert tokens_archive_due(settings=settings, now=NOW) == 1
 
     inside.refresh_from_db()
     outside.refresh_from_db()
@@ -61,7 +62,7 @@ def test_active_tokens_without_a_hot_score_in_the_window_are_archived() -> None:
     TokenScoreFactory(token=cold_lately, smoothed_score=0.9, created_at=NOW - timedelta(hours=13))
     young = TokenFactory(status=Token.Status.ACTIVE, activated_at=NOW - timedelta(hours=1))
 
-    assert tokens_archive(settings=settings, now=NOW) == 1
+    assert tokens_archive_due(settings=settings, now=NOW) == 1
 
     statuses = {t.pk: t.status for t in Token.objects.all()}
     assert statuses == {hot_lately.pk: "active", cold_lately.pk: "archived", young.pk: "active"}

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tokens.validators
+import moon.lib.solana
 from django.db import migrations, models
 
 
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='Token',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('mint_address', models.CharField(max_length=44, unique=True, validators=[tokens.validators.validate_mint])),
+                ('mint_address', models.CharField(max_length=44, unique=True, validators=[moon.lib.solana.validate_mint])),
                 ('name', models.CharField(blank=True, max_length=200)),
                 ('symbol', models.CharField(blank=True, max_length=64)),
                 ('image_url', models.URLField(blank=True, max_length=500)),

@@ -1,11 +1,13 @@
 """A token's lifecycle: monitoring -> active (and back), archived when it stops mattering."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db import transaction
+from django.db.models import Q, QuerySet
 
-from scoring.models import ScoringSettings, TokenScore
 from tokens.models import Token
 
 DEACTIVATE_AFTER_MISSES = 3
@@ -35,30 +37,52 @@ def token_apply_activation(*, token: Token, passes: bool, now: datetime) -> None
             token.activation_misses = 0
 
 
-def tokens_archive(*, settings: ScoringSettings, now: datetime) -> int:
-    """Archive monitoring tokens past monitoring_timeout_hours and active tokens with no
-    smoothed score >= min_score during the last archive_below_hours. Returns how many."""
-    monitoring_since = now - timedelta(hours=settings.monitoring_timeout_hours)
-    quiet_since = now - timedelta(hours=settings.archive_below_hours)
-    recently_hot = TokenScore.objects.filter(
-        token=OuterRef("pk"), created_at__gte=quiet_since, smoothed_score__gte=settings.min_score
-    )
+@dataclass(frozen=True)
+class ArchivalRule:
+    """The thresholds of archival, from the scoring settings in force."""
+
+    monitoring_timeout_hours: float
+    archive_below_hours: float
+    min_score: float
+
+
+def tokens_archive(*, rule: ArchivalRule, recently_hot: QuerySet[Any], now: datetime) -> int:
+    """Archive monitoring tokens past monitoring_timeout_hours and active tokens that were
+    not hot during the last archive_below_hours (`recently_hot`: the ids of those that were).
+    Returns how many.
+
+    A token being refreshed is left for the next run: its lease is live, or its row is locked
+    by the refresh writing it. Rows are taken with SKIP LOCKED and the transition is written
+    only while the status is still the one that was judged.
+    """
+    monitoring_since = now - timedelta(hours=rule.monitoring_timeout_hours)
+    quiet_since = now - timedelta(hours=rule.archive_below_hours)
     stale_monitoring = Q(status=Token.Status.MONITORING, created_at__lt=monitoring_since)
-    quiet_active = Q(status=Token.Status.ACTIVE, activated_at__lt=quiet_since) & ~Exists(
-        recently_hot
+    quiet_active = Q(status=Token.Status.ACTIVE, activated_at__lt=quiet_since) & ~Q(
+        pk__in=recently_hot
     )
+    not_leased = Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now)
     reasons = {
-        Token.Status.MONITORING: f"monitoring for over {settings.monitoring_timeout_hours}h",
+        Token.Status.MONITORING: f"monitoring for over {rule.monitoring_timeout_hours}h",
         Token.Status.ACTIVE: (
-            f"no smoothed score >= {settings.min_score} in {settings.archive_below_hours}h"
+            f"no smoothed score >= {rule.min_score} in {rule.archive_below_hours}h"
         ),
     }
-    archived = list(Token.objects.filter(stale_monitoring | quiet_active))
-    for token in archived:
-        _log_transition(token, Token.Status.ARCHIVED, reasons[Token.Status(token.status)])
-    return Token.objects.filter(pk__in=[t.pk for t in archived]).update(
-        status=Token.Status.ARCHIVED, archived_at=now
-    )
+    with transaction.atomic():
+        candidates = list(
+            Token.objects.filter(stale_monitoring | quiet_active)
+            .filter(not_leased)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+        )
+        for token in candidates:
+            _log_transition(token, Token.Status.ARCHIVED, reasons[Token.Status(token.status)])
+        return (
+            Token.objects.filter(pk__in=[t.pk for t in candidates])
+            .filter(stale_monitoring | quiet_active)
+            .filter(not_leased)
+            .update(status=Token.Status.ARCHIVED, archived_at=now)
+        )
 
 
 def _log_transition(token: Token, to: str, reason: str) -> None:

@@ -16,18 +16,16 @@ from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 
 from ingestion.clients.pumpportal import ListenerState, Migration, PumpPortalListener
-from ingestion.services import (
-    LISTENER_LOCK_KEY,
-    listener_state_save,
-    redis_client,
-    token_register_migration,
-)
-from scoring.tasks import refresh_batch
+from ingestion.services.listener import ListenerLock, listener_state_save
+from moon.lib.queue import QueueUnavailable
+from scoring.services.enqueue import tokens_first_refresh_enqueue
+from tokens.services.registration import token_register_migration
 
 logger = logging.getLogger("ingestion.listener")
 
-LOCK_TTL_SECONDS = 30
-LOCK_RENEW_SECONDS = 10
+LOCK_TTL_SECONDS = 15  # a SIGKILLed listener's successor waits at most this long
+LOCK_RENEW_SECONDS = 5
+PUBLISH_SECONDS = 1.0  # the state on /health is at most this old
 PENDING_LIMIT = 10_000  # migrations held while the database is down: days of them
 RETRY_BASE_SECONDS = 1.0
 RETRY_MAX_SECONDS = 30.0
@@ -43,9 +41,9 @@ def register_migration(migration: Migration) -> None:
 
 def _first_refresh(token_id: int) -> None:
     try:
-        refresh_batch.delay([token_id], group="new")
-    except Exception:  # the cold group picks the token up anyway
-        logger.exception("could not queue the first refresh of token %s", token_id)
+        tokens_first_refresh_enqueue(token_ids=[token_id])
+    except QueueUnavailable as exc:  # the cold group picks the token up anyway
+        logger.warning("first refresh of token %s not queued: %s", token_id, exc)
 
 
 class MigrationInbox:
@@ -140,6 +138,40 @@ async def _first_of(*events: asyncio.Event, timeout: float | None = None) -> Non
         await asyncio.gather(*waiters, return_exceptions=True)
 
 
+class StatePublisher:
+    """Holds the listener's latest state and writes it to Redis on a timer, off the event loop.
+
+    The listener reports a new state on every frame; writing each one to Redis from the loop
+    would make every frame wait on Redis. Here a frame only replaces a reference.
+    """
+
+    def __init__(self, interval: float = PUBLISH_SECONDS) -> None:
+        self.interval = interval
+        self._latest: ListenerState | None = None
+        self._published: ListenerState | None = None
+
+    def update(self, state: ListenerState) -> None:
+        self._latest = state
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.flush()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.interval)
+        await self.flush()
+
+    async def flush(self) -> None:
+        state = self._latest
+        if state is None or state is self._published:
+            return
+        try:
+            await asyncio.to_thread(listener_state_save, state)
+        except redis.RedisError:
+            logger.warning("could not publish the listener state", exc_info=True)
+            return
+        self._published = state
+
+
 class Command(BaseCommand):
     help = "Listen to PumpPortal migrations (one connection; a Redis lock keeps it single)."
 
@@ -157,41 +189,41 @@ class Command(BaseCommand):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        owner = f"{os.uname().nodename}:{os.getpid()}"
-        lock = redis_client()
-        if not await self._acquire(lock, owner, stop):
+        lock = ListenerLock(f"{os.uname().nodename}:{os.getpid()}", LOCK_TTL_SECONDS)
+        if not await self._acquire(lock, stop):
             return
         inbox = MigrationInbox(sync_to_async(register_migration, thread_sensitive=True))
+        publisher = StatePublisher()
         listener = PumpPortalListener(
-            url, inbox.put, silence_seconds=silence_seconds, on_state=_publish
+            url, inbox.put, silence_seconds=silence_seconds, on_state=publisher.update
         )
-        renewer = asyncio.create_task(self._keep_lock(lock, owner, stop))
-        storer = asyncio.create_task(inbox.run(stop))
+        background = [
+            asyncio.create_task(self._keep_lock(lock, stop)),
+            asyncio.create_task(publisher.run(stop)),
+            asyncio.create_task(inbox.run(stop)),
+        ]
         try:
             await listener.run(stop)
         finally:
             stop.set()
-            renewer.cancel()
-            await asyncio.gather(renewer, return_exceptions=True)
-            await asyncio.gather(storer, return_exceptions=True)
-            await sync_to_async(_release)(lock, owner)
+            await asyncio.gather(*background, return_exceptions=True)
+            await publisher.flush()  # the listener's last word (disconnected) after the timer
+            await asyncio.to_thread(_release, lock)
         logger.info("listener stopped")
 
-    async def _acquire(self, lock: redis.Redis, owner: str, stop: asyncio.Event) -> bool:
+    async def _acquire(self, lock: ListenerLock, stop: asyncio.Event) -> bool:
         """Wait for the lock: a second listener must not open a second connection. A Redis
         that does not answer yet is waited for too: the listener must not exit over it."""
         announced = ""
         while not stop.is_set():
             try:
-                got = await sync_to_async(lock.set)(
-                    LISTENER_LOCK_KEY, owner, nx=True, ex=LOCK_TTL_SECONDS
-                )
+                got = await asyncio.to_thread(lock.acquire)
             except redis.RedisError as exc:
                 got, reason = False, f"Redis does not answer, waiting for the lock: {exc}"
             else:
                 reason = "another listener holds the lock; waiting"
             if got:
-                logger.info("listener lock taken by %s", owner)
+                logger.info("listener lock taken by %s", lock.owner)
                 return True
             if reason != announced:
                 logger.warning(reason)
@@ -200,11 +232,14 @@ class Command(BaseCommand):
                 await asyncio.wait_for(stop.wait(), timeout=LOCK_RENEW_SECONDS / 2)
         return False
 
-    async def _keep_lock(self, lock: redis.Redis, owner: str, stop: asyncio.Event) -> None:
+    async def _keep_lock(self, lock: ListenerLock, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            await asyncio.sleep(LOCK_RENEW_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=LOCK_RENEW_SECONDS)
+            if stop.is_set():
+                return
             try:
-                held = await sync_to_async(_renew)(lock, owner)
+                held = await asyncio.to_thread(lock.renew)
             except redis.RedisError:
                 logger.exception("could not renew the listener lock")
                 continue
@@ -213,30 +248,8 @@ class Command(BaseCommand):
                 stop.set()
 
 
-def _renew(lock: redis.Redis, owner: str) -> bool:
-    current = lock.get(LISTENER_LOCK_KEY)
-    if current is None:
-        return bool(lock.set(LISTENER_LOCK_KEY, owner, nx=True, ex=LOCK_TTL_SECONDS))
-    if _text(current) != owner:
-        return False
-    return bool(lock.expire(LISTENER_LOCK_KEY, LOCK_TTL_SECONDS))
-
-
-def _release(lock: redis.Redis, owner: str) -> None:
+def _release(lock: ListenerLock) -> None:
     try:
-        current = lock.get(LISTENER_LOCK_KEY)
-        if current is not None and _text(current) == owner:
-            lock.delete(LISTENER_LOCK_KEY)
+        lock.release()
     except redis.RedisError:
         logger.warning("could not release the listener lock; it expires by itself")
-
-
-def _publish(state: ListenerState) -> None:
-    try:
-        listener_state_save(state)
-    except redis.RedisError:
-        logger.warning("could not publish the listener state", exc_info=True)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

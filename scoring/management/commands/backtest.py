@@ -14,9 +14,9 @@ from scoring.backtest.results import TUNABLE_FIELDS
 from scoring.backtest.returns import TOLERANCE_FRACTION
 from scoring.backtest.services import BacktestRun, backtest_run, current_variant, variant_params
 from scoring.backtest.text import progress_bar, results_table
-from scoring.engine import MODELS
+from scoring.engine import MODELS, weight_fields
 
-WEIGHTS = ("w_tx", "w_vol", "w_fresh", "w_oi", "weight_s", "weight_l", "weight_m", "weight_t")
+WEIGHTS = weight_fields()
 
 
 class Command(BaseCommand):

@@ -5,12 +5,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ingestion.services import dexscreener_client
 from scoring.selectors import token_ids_for_group
+from scoring.services.dexscreener import dexscreener_client
 from scoring.services.refresh import RefreshReport, tokens_refresh
+from scoring.services.schedule import BATCH_SIZE
 from tokens.models import Token
-
-BATCH = 30
 
 
 class Command(BaseCommand):
@@ -24,9 +23,9 @@ class Command(BaseCommand):
         ids = self._token_ids(group, mint)
         total = RefreshReport()
         client = dexscreener_client()
-        for start in range(0, len(ids), BATCH):
-            total.merge(tokens_refresh(token_ids=ids[start : start + BATCH], fetcher=client))
-            self.stdout.write(f"  {min(start + BATCH, len(ids))}/{len(ids)} tokens")
+        for start in range(0, len(ids), BATCH_SIZE):
+            total.merge(tokens_refresh(token_ids=ids[start : start + BATCH_SIZE], fetcher=client))
+            self.stdout.write(f"  {min(start + BATCH_SIZE, len(ids))}/{len(ids)} tokens")
         outcomes = ", ".join(f"{n} {kind}" for kind, n in sorted(total.outcomes.items())) or "none"
         self.stdout.write(
             self.style.SUCCESS(

@@ -12,6 +12,7 @@ from ingestion.clients.pumpportal import (
     SUBSCRIBE_NEW_TOKEN,
     Ack,
     Creation,
+    FeedError,
     Garbage,
     Ignored,
     Migration,
@@ -73,7 +74,7 @@ def test_it_names_the_two_subscriptions() -> None:
             MIGRATION_FRAME.replace('"migrate"', '"buy"'),
             Ignored("txType 'buy'"),
         ),
-        ('{"errors":"Too many connections"}', Ignored("object without txType, keys ['errors']")),
+        ('{"errors":"Too many connections"}', FeedError("Too many connections")),
         ("{}", Ignored("object without txType, keys []")),
     ],
 )

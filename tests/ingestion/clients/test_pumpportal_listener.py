@@ -176,6 +176,24 @@ def test_it_subscribes_and_hands_over_migrations_only(caplog: pytest.LogCaptureF
     assert warnings == ["pumpportal: skipped a garbage frame: frame is not JSON: 'not json'"]
 
 
+def test_it_logs_and_counts_the_errors_the_feed_answers_with(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    feed = Feed(
+        sends(
+            json.dumps({"errors": "Invalid API key"}),
+            migration_frame(EXAMPLE_MINT, "sig-1"),
+        )
+    )
+    recorder = Recorder(feed, stop_after=1)
+
+    listener = asyncio.run(listen(feed, recorder))
+
+    assert (listener.state.errors_seen, listener.state.garbage_seen) == (1, 0)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["pumpportal: the feed answered with an error: Invalid API key"]
+
+
 def test_it_survives_a_failing_migration_handler(caplog: pytest.LogCaptureFixture) -> None:
     broken, fine = make_mint(1), make_mint(2)
     feed = Feed(sends(migration_frame(broken, "sig-1"), migration_frame(fine, "sig-2")))

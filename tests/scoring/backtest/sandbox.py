@@ -61,5 +61,10 @@ def build_history() -> list[Token]:
         if k % FAIL_EVERY == FAIL_EVERY - 1:
             failing = tokens[k % len(tokens)].mint_address
             errors[failing] = "timeout: the simulated fetch timed out"
-        tokens_score(tokens=tokens, pairs=pairs, errors=errors, now=at(START_MS + k * MINUTE_MS))
+        tokens_score(
+            token_ids=[t.pk for t in tokens],
+            pairs=pairs,
+            errors=errors,
+            now=at(START_MS + k * MINUTE_MS),
+        )
     return tokens

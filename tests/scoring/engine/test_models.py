@@ -1,13 +1,13 @@
 import math
-from dataclasses import dataclass
 
 import pytest
 
 from scoring.engine import (
+    HYBRID_MOMENTUM,
+    LEGACY,
     MODELS,
-    HybridMomentum,
-    Legacy,
-    Metrics,
+    Component,
+    ScoringModel,
     ScoringParams,
     UnknownModelError,
     get_model,
@@ -25,12 +25,12 @@ ROUND_METRICS = make_metrics(
 
 def test_it_registers_the_two_models() -> None:
     assert sorted(MODELS) == ["hybrid_momentum", "legacy"]
-    assert get_model("hybrid_momentum") == HybridMomentum()
-    assert get_model("legacy") == Legacy()
+    assert get_model("hybrid_momentum") == HYBRID_MOMENTUM
+    assert get_model("legacy") == LEGACY
 
 
 def test_hybrid_momentum_computes_its_four_components() -> None:
-    components = HybridMomentum().components(ROUND_METRICS, ScoringParams())
+    components = HYBRID_MOMENTUM.compute(ROUND_METRICS, ScoringParams())
 
     assert components == pytest.approx(
         {"tx_accel": 2.0, "vol_momentum": 2.0, "token_freshness": 0.5, "orderflow_imbalance": 0.2}
@@ -38,10 +38,10 @@ def test_hybrid_momentum_computes_its_four_components() -> None:
 
 
 def test_hybrid_momentum_combines_with_equal_default_weights() -> None:
-    model = HybridMomentum()
+    model = HYBRID_MOMENTUM
     params = ScoringParams()
 
-    score = model.combine(model.components(ROUND_METRICS, params), params)
+    score = model.combine(model.compute(ROUND_METRICS, params), params)
 
     # 0.25 * (2 + 2 + 0.5 + 0.2) = 1.175
     assert score == pytest.approx(1.175)
@@ -57,15 +57,15 @@ def test_hybrid_momentum_uses_each_weight() -> None:
     }
 
     # 1*3 + 0*5 + 2*0.25 + 0*(-1) = 3.5
-    assert HybridMomentum().combine(components, params) == pytest.approx(3.5)
+    assert HYBRID_MOMENTUM.combine(components, params) == pytest.approx(3.5)
 
 
 def test_legacy_scores_the_example_pair() -> None:
     metrics = make_metrics(L_tot=36295.05, tx_5m=953, dp5=0.035, dp15=1.045)
-    model = Legacy()
+    model = LEGACY
     params = ScoringParams(scoring_model_active="legacy")
 
-    components = model.components(metrics, params)
+    components = model.compute(metrics, params)
     score = model.combine(components, params)
 
     # s = ln(1.35)/ln 11 = 0.1251533; l = (log10 36295.05 - 4)/2 = 0.2799237
@@ -82,10 +82,10 @@ def test_legacy_scores_the_example_pair() -> None:
 
 
 def test_legacy_scores_zero_metrics_as_zero() -> None:
-    model = Legacy()
+    model = LEGACY
     params = ScoringParams()
 
-    components = model.components(make_metrics(), params)
+    components = model.compute(make_metrics(), params)
 
     assert components == {"s": 0.0, "l": 0.0, "m": 0.0, "t": 0.0}
     assert model.combine(components, params) == 0.0
@@ -101,24 +101,20 @@ def test_get_model_names_the_known_models_when_the_name_is_unknown() -> None:
     assert raised.value.name == "moonshot"
 
 
-@dataclass(frozen=True)
-class _Flat:
-    name: str = "flat"
-
-    def components(self, metrics: Metrics, params: ScoringParams) -> dict[str, float]:
-        return {"one": 1.0}
-
-    def combine(self, components: dict[str, float], params: ScoringParams) -> float:
-        return components["one"]
+_FLAT = ScoringModel(
+    name="flat",
+    label="Flat",
+    components=(Component("one", "One", "w_tx", "1", lambda m, p: 1.0),),
+)
 
 
 def test_register_model_adds_a_model_and_refuses_a_silent_overwrite() -> None:
     try:
-        register_model(_Flat())
+        register_model(_FLAT)
 
-        assert get_model("flat") == _Flat()
+        assert get_model("flat") == _FLAT
         with pytest.raises(ValueError, match="'flat' is already registered"):
-            register_model(_Flat())
-        register_model(_Flat(), replace=True)
+            register_model(_FLAT)
+        register_model(_FLAT, replace=True)
     finally:
         MODELS.pop("flat", None)

@@ -29,18 +29,13 @@ def test_its_defaults_are_the_design_defaults() -> None:
     )
 
 
-def test_it_builds_from_a_settings_row_and_ignores_scheduling_fields() -> None:
-    row = {
-        "id": 7,
-        "w_tx": Decimal("0.5"),
-        "ewma_alpha": 1,
-        "excluded_dex_ids": "pumpfun, launchlab,,moonshot",
-        "allowed_quote_symbols": ["SOL"],
-        "hot_interval_sec": 30,
-        "snapshot_retention_days": 14,
-    }
-
-    params = ScoringParams.from_mapping(row)
+def test_it_takes_the_values_a_settings_row_hands_over() -> None:
+    params = ScoringParams(
+        w_tx=Decimal("0.5"),  # type: ignore[arg-type]
+        ewma_alpha=1,
+        excluded_dex_ids="pumpfun, launchlab,,moonshot",
+        allowed_quote_symbols=["SOL"],
+    )
 
     assert params.w_tx == 0.5
     assert type(params.w_tx) is float

@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scoring.engine import (
+    HYBRID_MOMENTUM,
+    LEGACY,
     Aggregation,
     EwmaState,
-    HybridMomentum,
-    Legacy,
     QualityIssue,
     ScoringParams,
     aggregate,
@@ -77,14 +77,14 @@ def test_imbalance_stays_within_minus_1_and_1(buys: int, sells: int) -> None:
 
 @given(metrics_strategy)
 def test_legacy_components_stay_within_0_and_1(metrics: Any) -> None:
-    components = Legacy().components(metrics, ScoringParams())
+    components = LEGACY.compute(metrics, ScoringParams())
 
     assert all(0.0 <= value <= 1.0 for value in components.values())
 
 
 @given(metrics_strategy, params_strategy)
 def test_hybrid_components_stay_in_their_ranges(metrics: Any, params: ScoringParams) -> None:
-    components = HybridMomentum().components(metrics, params)
+    components = HYBRID_MOMENTUM.compute(metrics, params)
 
     assert 0.0 <= components["tx_accel"] <= 12.0
     assert 0.0 <= components["vol_momentum"] <= 12.0

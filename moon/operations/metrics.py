@@ -1,0 +1,126 @@
+"""Prometheus metrics at /metrics, correct across every process.
+
+moon runs as several processes (gunicorn workers, Celery workers, beat, the listener), so a
+process-local prometheus-client counter would show each scrape one worker's share. The source of
+truth is Redis instead: writers add to counters there (HINCRBY, atomic, one hash), and the web
+process turns them into metric families at scrape time with a custom collector, next to gauges
+read live (listener state, scheduler lag, the DexScreener budget).
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+
+import redis
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from ingestion.services.listener import listener_status
+from moon.lib.counters import COUNTERS, counters_read
+from scoring.services.dexscreener import dexscreener_budget_usage
+from scoring.services.monitoring import STALE_FACTOR, scheduler_status
+
+logger = logging.getLogger(__name__)
+
+# --- Exposition ------------------------------------------------------------------------------
+
+
+class MoonCollector(Collector):
+    """Reads every counter from Redis and the live gauges at scrape time."""
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._counters()
+        yield from self._listener()
+        yield from self._scheduler()
+        yield from self._budget()
+
+    def _counters(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("moon_metrics_store_up", "1 when the Redis metrics store answered.")
+        try:
+            stored = counters_read()
+        except redis.RedisError:
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        for name, (doc, labels) in COUNTERS.items():
+            family = CounterMetricFamily(name, doc, labels=list(labels))
+            for (stored_name, values), value in sorted(stored.items()):
+                if stored_name == name:
+                    family.add_metric(list(values), value)
+            if not labels and not family.samples:
+                family.add_metric([], 0)  # a counter without labels exists from the start
+            yield family
+
+    def _listener(self) -> Iterator[Metric]:
+        status = listener_status()
+        connected = GaugeMetricFamily(
+            "moon_listener_connected", "1 when the PumpPortal listener holds a live connection."
+        )
+        connected.add_metric([], 1 if status.connected else 0)
+        yield connected
+        age = status.last_frame_age_seconds
+        if age is not None:
+            yield GaugeMetricFamily(
+                "moon_listener_last_frame_age_seconds",
+                "Seconds since the listener received any frame.",
+                value=age,
+            )
+
+    def _scheduler(self) -> Iterator[Metric]:
+        try:
+            groups = scheduler_status().groups
+        except Exception:  # a scrape must still show the counters
+            logger.warning("metrics: scheduler status unavailable", exc_info=True)
+            return
+        families = {
+            "lag_seconds": GaugeMetricFamily(
+                "moon_scheduler_lag_seconds",
+                "How far the most overdue token of a group is behind its interval.",
+                labels=["group"],
+            ),
+            "stale_tokens": GaugeMetricFamily(
+                "moon_scheduler_stale_tokens",
+                f"Tokens of a group not refreshed within {STALE_FACTOR}x its interval.",
+                labels=["group"],
+            ),
+            "tokens": GaugeMetricFamily(
+                "moon_scheduler_tokens", "Refreshable tokens in a group.", labels=["group"]
+            ),
+        }
+        for group, report in groups.items():
+            for key, family in families.items():
+                family.add_metric([group], getattr(report.tokens, key))
+        yield from families.values()
+
+    def _budget(self) -> Iterator[Metric]:
+        try:
+            usage = dexscreener_budget_usage()
+        except Exception:
+            logger.warning("metrics: dexscreener budget unavailable", exc_info=True)
+            return
+        yield GaugeMetricFamily(
+            "moon_dexscreener_budget_used",
+            "DexScreener requests granted during the last minute, all processes together.",
+            value=usage.used_last_minute,
+        )
+        yield GaugeMetricFamily(
+            "moon_dexscreener_budget_limit", "DexScreener requests allowed per minute.", usage.limit
+        )
+        blocked = usage.blocked_until is not None and usage.blocked_until > time.time()
+        yield GaugeMetricFamily(
+            "moon_dexscreener_blocked", "1 while a 429 holds every process back.", int(blocked)
+        )
+
+
+REGISTRY = CollectorRegistry(auto_describe=False)
+REGISTRY.register(MoonCollector())
+
+
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(generate_latest(REGISTRY), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,129 @@
+"""The operators' pages: /system/ and /logs/."""
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import redis
+from django import forms
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from moon.lib.htmx import render_page
+from moon.operations.health import SystemStatus, system_status
+from moon.operations.logstore import log_records
+
+logger = logging.getLogger(__name__)
+
+
+# --- /system/ ---------------------------------------------------------------------------------
+
+SYSTEM_POLL_SECONDS = 10
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def detail_rows(data: Any, skip: Iterable[str] = ()) -> list[tuple[str, Any]]:
+    """(label, value) pairs of a status dict, for a key/value table; not a dict: no rows."""
+    if not isinstance(data, Mapping):
+        return []
+    skipped = set(skip)
+    return [(_label(key), value) for key, value in data.items() if key not in skipped]
+
+
+def system_sections(status: SystemStatus) -> dict[str, Any]:
+    """What the /system/ page shows of a system status."""
+    scheduler = status.scheduler
+    return {
+        "status": status.status,
+        "checked_at": status.checked_at,
+        "checks": [
+            (name, check.ok, detail_rows(check.to_json(), skip=("ok",)))
+            for name, check in status.checks.items()
+        ],
+        "scheduler_status": scheduler.status,
+        "scheduler_error": scheduler.error,
+        "groups": [
+            (name, group.status, group.reason, detail_rows(group.to_json(), skip=SKIPPED))
+            for name, group in scheduler.groups.items()
+        ],
+        "listener": detail_rows(status.listener.to_json(), skip=("error",)),
+        "listener_state": status.listener.state,
+        "dexscreener": detail_rows(status.dexscreener.to_json(), skip=("error",)),
+        "budget_percent": status.dexscreener.budget_percent,
+    }
+
+
+SKIPPED = ("status", "reason")
+
+
+@require_safe
+def system(request: HttpRequest) -> HttpResponse:
+    """Health checks, scheduler groups, listener state and DexScreener budget use."""
+    try:
+        context = {**system_sections(system_status()), "error": ""}
+    except Exception as exc:  # the page must show what broke instead of failing itself
+        logger.exception("system status failed")
+        context = {"status": "failing", "error": str(exc)}
+    context["poll_seconds"] = SYSTEM_POLL_SECONDS
+    return render_page(request, "moon/system.html", "system-status", context)
+
+
+# --- /logs/ -----------------------------------------------------------------------------------
+
+LOGS_POLL_SECONDS = 3
+LOG_LIMIT = 200
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SINCE_MINUTES = ((5, "5 min"), (15, "15 min"), (60, "1 hour"), (360, "6 hours"), (1440, "24 hours"))
+
+
+class LogFilterForm(forms.Form):
+    level = forms.ChoiceField(
+        choices=[("", "Any level"), *((v, v) for v in LEVELS)], required=False
+    )
+    logger = forms.CharField(required=False, max_length=200)
+    text = forms.CharField(required=False, max_length=200)
+    since = forms.TypedChoiceField(
+        choices=[("", "Any time"), *SINCE_MINUTES], coerce=int, required=False, empty_value=None
+    )
+    paused = forms.BooleanField(required=False)
+
+    def query(self, now: datetime) -> dict[str, Any]:
+        """log_records() arguments from the valid parameters."""
+        self.is_valid()
+        data = self.cleaned_data
+        minutes = data.get("since")
+        return {
+            "level": data.get("level") or None,
+            "logger": data.get("logger") or None,
+            "text": data.get("text") or None,
+            "since": now - timedelta(minutes=minutes) if minutes else None,
+        }
+
+
+@staff_member_required
+@require_safe
+def logs(request: HttpRequest) -> HttpResponse:
+    """The stored log records of every process, newest first; live-tailing unless paused."""
+    form = LogFilterForm(request.GET)
+    query = form.query(timezone.now())
+    error = ""
+    try:
+        records = log_records(**query, limit=LOG_LIMIT)
+    except redis.RedisError as exc:  # say so, keep the page
+        records, error = [], f"The log store is unreachable: {exc}"
+    context = {
+        "form": form,
+        "records": records,
+        "error": error,
+        "limit": LOG_LIMIT,
+        "paused": bool(form.cleaned_data.get("paused")),
+        "now": timezone.now(),
+        "poll_seconds": LOGS_POLL_SECONDS,
+    }
+    return render_page(request, "moon/logs.html", "log-table", context)

@@ -1,0 +1,180 @@
+"""The Django admin: tokens with their pools and recent scores, snapshots, settings versions."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms.models import model_to_dict
+from django.http import HttpRequest
+
+from scoring.engine import weight_fields
+from scoring.models import ScoringSettings, TokenScore
+from scoring.services.settings import EDITABLE_FIELDS, SETTINGS_GROUPS, scoring_settings_save
+from tokens.models import Pool, Token
+
+RECENT_SCORES = 20
+
+
+class PoolInline(admin.TabularInline[Pool, Token]):
+    model = Pool
+    extra = 0
+    can_delete = False
+    fields = (
+        "dex_id",
+        "pair_address",
+        "quote_symbol",
+        "kept",
+        "liquidity_usd",
+        "buys_5m",
+        "sells_5m",
+        "volume_5m",
+        "volume_1h",
+        "price_usd",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RecentScoreInline(admin.TabularInline[TokenScore, Token]):
+    model = TokenScore
+    extra = 0
+    can_delete = False
+    verbose_name_plural = f"recent scores (latest {RECENT_SCORES})"
+    fields = (
+        "created_at",
+        "score",
+        "smoothed_score",
+        "scoring_model",
+        "settings_version",
+        "raw_components",
+    )
+    readonly_fields = fields
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        self._parent = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TokenScore]:
+        queryset = super().get_queryset(request)
+        parent = getattr(self, "_parent", None)
+        if parent is None:
+            return queryset.none()
+        recent = list(
+            TokenScore.objects.filter(token=parent)
+            .order_by("-created_at", "-id")
+            .values_list("pk", flat=True)[:RECENT_SCORES]
+        )
+        return queryset.filter(pk__in=recent).order_by("-created_at", "-id")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Token)
+class TokenAdmin(admin.ModelAdmin[Token]):
+    list_display = (
+        "mint_address",
+        "symbol",
+        "name",
+        "status",
+        "score",
+        "smoothed_score",
+        "liquidity_usd",
+        "scored_at",
+        "migrated_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("mint_address", "symbol", "name")
+    readonly_fields = (
+        "created_at",
+        "last_updated_at",
+        "scored_at",
+        "score",
+        "smoothed_score",
+        "scoring_model",
+        "raw_components",
+        "smoothed_components",
+        "metrics",
+        "liquidity_usd",
+        "tx_5m",
+        "volume_5m",
+        "pool_count",
+        "activated_at",
+        "archived_at",
+        "activation_misses",
+    )
+    inlines = (PoolInline, RecentScoreInline)
+    date_hierarchy = "migrated_at"
+
+
+@admin.register(Pool)
+class PoolAdmin(admin.ModelAdmin[Pool]):
+    list_display = (
+        "pair_address",
+        "token",
+        "dex_id",
+        "quote_symbol",
+        "kept",
+        "liquidity_usd",
+        "updated_at",
+    )
+    list_filter = ("dex_id", "kept")
+    search_fields = ("pair_address", "token__mint_address", "token__symbol")
+    list_select_related = ("token",)
+    raw_id_fields = ("token",)
+
+
+@admin.register(ScoringSettings)
+class ScoringSettingsAdmin(admin.ModelAdmin[ScoringSettings]):
+    """Editing a version saves a new one; history stays untouched."""
+
+    list_display = (
+        "version",
+        "scoring_model_active",
+        *weight_fields(),
+        "ewma_alpha",
+        "min_score",
+        "created_at",
+        "created_by",
+        "note",
+    )
+    readonly_fields = ("version", "created_at", "created_by")
+    fieldsets = [
+        (None, {"fields": ("version", "created_at", "created_by", "note")}),
+        *((title, {"fields": fields}) for title, fields in SETTINGS_GROUPS),  # type: ignore[list-item]
+    ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: ScoringSettings, form: Any, change: bool
+    ) -> None:
+        changes = {
+            name: value for name, value in model_to_dict(obj).items() if name in EDITABLE_FIELDS
+        }
+        saved = scoring_settings_save(changes=changes, user=request.user, note=obj.note)
+        obj.pk, obj.version = saved.pk, saved.version
+
+
+@admin.register(TokenScore)
+class TokenScoreAdmin(admin.ModelAdmin[TokenScore]):
+    list_display = (
+        "token",
+        "score",
+        "smoothed_score",
+        "scoring_model",
+        "settings_version",
+        "created_at",
+    )
+    list_filter = ("scoring_model",)
+    search_fields = ("token__mint_address", "token__symbol")
+    list_select_related = ("token",)
+    raw_id_fields = ("token",)
+    show_full_result_count = False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,277 @@
+"""Token API shapes. They translate rows to JSON and query strings to values; no math here."""
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from scoring.engine import MODELS
+from scoring.models import TokenScore
+from scoring.selectors import DEFAULT_SORT, SORTS
+from tokens.models import POOL_DATA_FIELDS, Pool, Token
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+MAX_OFFSET = 1_000_000  # deep offsets cost a scan; filters narrow better
+MAX_FRESH_HOURS = 24 * 365
+DEFAULT_HISTORY = 20
+MAX_HISTORY = 500
+SORT_CHOICES = [f"{sign}{key}" for key in SORTS for sign in ("-", "")]
+
+
+# --- OpenAPI descriptions of the JSON columns ------------------------------------------------
+class QualityIssueSerializer(serializers.Serializer[Any]):
+    code = serializers.CharField(help_text="Stable issue code, e.g. `tx_5m_exceeds_1h`.")
+    message = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["critical", "warning"])
+
+
+class MetricsSerializer(serializers.Serializer[Any]):
+    """The aggregated inputs of a snapshot and its data-quality verdict.
+
+    Input keys are absent when nothing could be aggregated (a fallback or emergency snapshot,
+    or a token never scored); the quality keys are present on every scored snapshot.
+    """
+
+    L_tot = serializers.FloatField(required=False, help_text="Liquidity (USD) of the kept pools.")
+    tx_5m = serializers.IntegerField(required=False)
+    tx_1h = serializers.IntegerField(required=False)
+    vol_5m = serializers.FloatField(required=False)
+    vol_1h = serializers.FloatField(required=False)
+    buys_5m = serializers.IntegerField(required=False)
+    sells_5m = serializers.IntegerField(required=False)
+    pool_count = serializers.IntegerField(required=False, help_text="Kept pools.")
+    primary_pair_address = serializers.CharField(required=False, allow_null=True)
+    primary_dex_id = serializers.CharField(required=False, allow_null=True)
+    price_usd = serializers.FloatField(required=False, allow_null=True)
+    dp5 = serializers.FloatField(required=False, allow_null=True)
+    dp15 = serializers.FloatField(required=False, allow_null=True)
+    hours_since_migration = serializers.FloatField(required=False, allow_null=True)
+    tx_count_5m = serializers.IntegerField(required=False, help_text="Alias of tx_5m.")
+    tx_count_1h = serializers.IntegerField(required=False, help_text="Alias of tx_1h.")
+    volume_5m = serializers.FloatField(required=False, help_text="Alias of vol_5m.")
+    volume_1h = serializers.FloatField(required=False, help_text="Alias of vol_1h.")
+    data_quality_ok = serializers.BooleanField(required=False, help_text="No issue at all.")
+    data_quality_issues = QualityIssueSerializer(many=True, required=False)
+    fallback = serializers.ChoiceField(
+        choices=["fallback", "emergency", "degraded"],
+        required=False,
+        allow_null=True,
+        help_text="null: a normal snapshot; otherwise the kind of fallback (docs/scoring.md).",
+    )
+    recalculated = serializers.BooleanField(
+        required=False, help_text="Present on snapshots written by a recalculation."
+    )
+
+
+COMPONENTS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"type": "number"},
+    "description": "Component name -> value, plus `final_score`. "
+    + "; ".join(
+        f"{model.name}: " + ", ".join(f"{c.key} ({c.formula})" for c in model.components)
+        for model in MODELS.values()
+    )
+    + ".",
+    "example": {
+        "tx_accel": 1.2878,
+        "vol_momentum": 2.1292,
+        "token_freshness": 1.0,
+        "orderflow_imbalance": 0.1102,
+        "final_score": 1.1318,
+    },
+}
+
+
+@extend_schema_field(COMPONENTS_SCHEMA)
+class ComponentsField(serializers.JSONField):
+    pass
+
+
+@extend_schema_field(MetricsSerializer)
+class MetricsField(serializers.JSONField):
+    pass
+
+
+# --- Responses -------------------------------------------------------------------------------
+def json_value(value: Any, zone: tzinfo) -> Any:
+    """A column value as DRF renders it: datetimes in ISO 8601 in `zone`, UTC as `Z`."""
+    if isinstance(value, datetime):
+        text = value.astimezone(zone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return value
+
+
+class TokenSerializer(serializers.ModelSerializer[Token]):
+    """A token with its latest snapshot, as copied onto the token row (no join)."""
+
+    image_url = serializers.CharField(read_only=True, help_text="A URL, or empty when unknown.")
+    score = serializers.FloatField(
+        allow_null=True, read_only=True, help_text="Raw score of the latest snapshot."
+    )
+    smoothed_score = serializers.FloatField(
+        allow_null=True, read_only=True, help_text="EWMA of the score (hot/cold, sorting)."
+    )
+    raw_components = ComponentsField(read_only=True)
+    smoothed_components = ComponentsField(read_only=True)
+    metrics = MetricsField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True, help_text="When moon first saw it.")
+    scored_at = serializers.DateTimeField(
+        allow_null=True, read_only=True, help_text="When the latest snapshot was written."
+    )
+
+    def to_representation(self, instance: Token) -> dict[str, Any]:
+        """The declared fields, each read from the attribute of its name.
+
+        Lists render 50-200 of these per request; DRF's per-field machinery cost more than
+        the query. tests/api/test_serializers.py checks this equals DRF's own rendering.
+        """
+        zone = timezone.get_current_timezone()
+        return {name: json_value(getattr(instance, name), zone) for name in self.Meta.fields}
+
+    class Meta:
+        model = Token
+        fields = [
+            "mint_address",
+            "name",
+            "symbol",
+            "image_url",
+            "status",
+            "score",
+            "smoothed_score",
+            "raw_components",
+            "smoothed_components",
+            "scoring_model",
+            "metrics",
+            "liquidity_usd",
+            "tx_5m",
+            "volume_5m",
+            "pool_count",
+            "migrated_at",
+            "created_at",
+            "scored_at",
+            "last_updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SnapshotSerializer(serializers.ModelSerializer[TokenScore]):
+    raw_components = ComponentsField(read_only=True)
+    smoothed_components = ComponentsField(read_only=True)
+    metrics = MetricsField(read_only=True)
+
+    class Meta:
+        model = TokenScore
+        fields = [
+            "id",
+            "score",
+            "smoothed_score",
+            "raw_components",
+            "smoothed_components",
+            "scoring_model",
+            "metrics",
+            "settings_version",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TokenDetailSerializer(TokenSerializer):
+    """Describes the detail answer, which the view composes from TokenSerializer and
+    SnapshotSerializer."""
+
+    latest = SnapshotSerializer(
+        read_only=True, allow_null=True, help_text="The newest snapshot (null: never scored)."
+    )
+    history = SnapshotSerializer(
+        many=True, read_only=True, help_text="The newest `history_limit` snapshots, newest first."
+    )
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "latest", "history"]
+        read_only_fields = fields
+
+
+class TokenPageSerializer(serializers.Serializer[Any]):
+    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
+    previous = serializers.URLField(allow_null=True, help_text="null on the first page.")
+    limit = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    results = TokenSerializer(many=True)
+
+
+class PoolSerializer(serializers.ModelSerializer[Pool]):
+    labels = serializers.ListField(child=serializers.CharField(), read_only=True)
+    url = serializers.CharField(read_only=True, help_text="DexScreener page, or empty.")
+
+    class Meta:
+        model = Pool
+        fields = ["pair_address", *(name for name in POOL_DATA_FIELDS if name != "token")]
+        read_only_fields = fields
+
+
+class TokenPoolsSerializer(serializers.Serializer[Any]):
+    mint_address = serializers.CharField()
+    results = PoolSerializer(many=True, help_text="Every pool, the most liquid first.")
+
+
+class RefreshQueuedSerializer(serializers.Serializer[Any]):
+    task_id = serializers.CharField(help_text="Celery task id of the queued refresh_batch.")
+    status = serializers.ChoiceField(choices=["queued"])
+    mint_address = serializers.CharField()
+
+
+# --- Query strings ---------------------------------------------------------------------------
+class StatusListField(serializers.ListField):
+    """`?status=active&status=monitoring` or `?status=active,monitoring`."""
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        if isinstance(data, list):
+            data = [part for item in data for part in str(item).split(",")]
+        return super().to_internal_value(data)
+
+
+class TokenListQuerySerializer(serializers.Serializer[Any]):
+    status = StatusListField(
+        child=serializers.ChoiceField(choices=Token.Status.values),
+        required=False,
+        help_text="Only these statuses (repeat it, or separate with commas). Default: every "
+        "status but archived; ask for `archived` to see archived tokens.",
+    )
+    min_score = serializers.FloatField(required=False, help_text="Smoothed score at least this.")
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="Mint address prefix, or part of the symbol or name (case-insensitive).",
+    )
+    fresh_hours = serializers.FloatField(
+        required=False,
+        min_value=0,
+        max_value=MAX_FRESH_HOURS,
+        help_text="Migrated within this many hours.",
+    )
+    hot = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only hot tokens: smoothed score >= the active settings' min_score.",
+    )
+    sort = serializers.ChoiceField(
+        choices=SORT_CHOICES,
+        default=DEFAULT_SORT,
+        help_text="Sort key, `-` for descending; NULLs last, ties by id. Components sort on "
+        "their smoothed value; `age` ascending is the newest migration first.",
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
+    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
+
+
+class TokenDetailQuerySerializer(serializers.Serializer[Any]):
+    history_limit = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_HISTORY,
+        default=DEFAULT_HISTORY,
+        help_text="How many snapshots `history` holds, newest first.",
+    )

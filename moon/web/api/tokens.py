@@ -1,0 +1,184 @@
+"""Token API views: parse the request, call a selector or the task queue, render."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from moon.lib.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Conflict,
+    InvalidMint,
+    StaffOrApiToken,
+    errors,
+    query_data,
+)
+from moon.lib.solana import is_address
+from moon.web.api.serializers import (
+    PoolSerializer,
+    RefreshQueuedSerializer,
+    SnapshotSerializer,
+    TokenDetailQuerySerializer,
+    TokenDetailSerializer,
+    TokenListQuerySerializer,
+    TokenPageSerializer,
+    TokenPoolsSerializer,
+    TokenSerializer,
+)
+from scoring.models import ScoringSettings
+from scoring.selectors import TokenFilters, token_list, token_snapshots
+from scoring.services.enqueue import token_refresh_enqueue
+from tokens.models import Token
+from tokens.selectors import token_by_mint, token_pools
+
+EXAMPLE_MINT = "9BB6NFEcjBCtnNLFko2FqVQBq8HHM13kCyYcdQbgpump"
+MINT = OpenApiParameter(
+    "mint",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The token's mint address (base58, 32 bytes). Malformed: 400; unknown: 404.",
+    pattern=r"^[1-9A-HJ-NP-Za-km-z]{32,44}$",
+    examples=[OpenApiExample("a pump.fun mint", value=EXAMPLE_MINT)],
+)
+LIST_FIELDS = TokenSerializer.Meta.fields
+
+
+def token_or_error(mint: str) -> Token:
+    if not is_address(mint):
+        raise InvalidMint(mint)
+    token = token_by_mint(mint)
+    if token is None:
+        raise exceptions.NotFound(f"No token with mint {mint}.")
+    return token
+
+
+def token_filters(query: dict[str, Any]) -> TokenFilters:
+    hot_threshold = ScoringSettings.objects.active().min_score if query["hot"] else 0.0
+    return TokenFilters(
+        statuses=tuple(query.get("status") or ()),
+        min_score=query.get("min_score"),
+        search=query.get("search", ""),
+        fresh_hours=query.get("fresh_hours"),
+        hot_only=query["hot"],
+        hot_threshold=hot_threshold,
+        sort=query["sort"],
+    )
+
+
+class TokenListView(APIView):
+    @extend_schema(
+        operation_id="tokens_list",
+        summary="Tokens, filtered and sorted",
+        description="Offset pagination without a total count: `next` is null on the last page. "
+        "A constant number of database queries whatever the page size (anonymous: one; "
+        "`hot` adds the settings read).",
+        parameters=[TokenListQuerySerializer],
+        responses={200: TokenPageSerializer, **errors(400, *READ_ERRORS)},
+    )
+    def get(self, request: Request) -> Response:
+        query_serializer = TokenListQuerySerializer(
+            data=query_data(request.query_params, lists=["status"])
+        )
+        query_serializer.is_valid(raise_exception=True)
+        query = query_serializer.validated_data
+        limit, offset = query["limit"], query["offset"]
+        # One row more than the page tells whether a next page exists without a COUNT.
+        tokens = token_list(token_filters(query)).only(*LIST_FIELDS)[offset : offset + limit + 1]
+        rows = list(tokens)
+        url = request.build_absolute_uri()
+        page = {
+            "next": replace_query_param(url, "offset", offset + limit)
+            if len(rows) > limit
+            else None,
+            "previous": _previous(url, offset, limit),
+            "limit": limit,
+            "offset": offset,
+            "results": TokenSerializer(rows[:limit], many=True).data,
+        }
+        return Response(page)
+
+
+def _previous(url: str, offset: int, limit: int) -> str | None:
+    if offset <= 0:
+        return None
+    if offset - limit <= 0:
+        return remove_query_param(url, "offset")
+    return replace_query_param(url, "offset", offset - limit)
+
+
+class TokenDetailView(APIView):
+    @extend_schema(
+        operation_id="tokens_retrieve",
+        summary="One token, its latest snapshot and its history",
+        parameters=[MINT, TokenDetailQuerySerializer],
+        responses={200: TokenDetailSerializer, **errors(400, 404, *READ_ERRORS)},
+    )
+    def get(self, request: Request, mint: str) -> Response:
+        token = token_or_error(mint)
+        query_serializer = TokenDetailQuerySerializer(data=query_data(request.query_params))
+        query_serializer.is_valid(raise_exception=True)
+        history_limit = query_serializer.validated_data["history_limit"]
+        snapshots = token_snapshots(token=token, limit=max(history_limit, 1))
+        return Response(
+            {
+                **TokenSerializer(token).data,
+                "latest": SnapshotSerializer(snapshots[0]).data if snapshots else None,
+                "history": SnapshotSerializer(snapshots[:history_limit], many=True).data,
+            }
+        )
+
+
+class TokenPoolsView(APIView):
+    @extend_schema(
+        operation_id="tokens_pools",
+        summary="A token's DexScreener pools",
+        parameters=[MINT],
+        responses={200: TokenPoolsSerializer, **errors(400, 404, *READ_ERRORS)},
+    )
+    def get(self, request: Request, mint: str) -> Response:
+        token = token_or_error(mint)
+        pools = PoolSerializer(token_pools(token=token), many=True).data
+        return Response({"mint_address": token.mint_address, "results": pools})
+
+
+class TokenRefreshView(APIView):
+    permission_classes = [StaffOrApiToken]
+
+    @extend_schema(
+        operation_id="tokens_refresh",
+        summary="Queue a refresh of one token",
+        description="Queues `scoring.refresh_batch` for the token and answers at once with the "
+        "Celery task id. Needs a staff session (with CSRF) or an API token; throttled by the "
+        "`write` rate.",
+        parameters=[MINT],
+        request=None,
+        responses={
+            202: RefreshQueuedSerializer,
+            **errors(*WRITE_ERRORS, 404, 409, 503),
+        },
+        examples=[
+            OpenApiExample(
+                "queued",
+                value={
+                    "task_id": "0b7f3a52-5d6e-4c1e-9a55-1f0c2d3e4f5a",
+                    "status": "queued",
+                    "mint_address": EXAMPLE_MINT,
+                },
+                response_only=True,
+                status_codes=["202"],
+            )
+        ],
+    )
+    def post(self, request: Request, mint: str) -> Response:
+        token = token_or_error(mint)
+        if token.status == Token.Status.ARCHIVED:
+            raise Conflict("Archived tokens are not refreshed.", code="token_archived")
+        task_id = token_refresh_enqueue(token=token)
+        body = {"task_id": task_id, "status": "queued", "mint_address": token.mint_address}
+        return Response(body, status=status.HTTP_202_ACCEPTED)

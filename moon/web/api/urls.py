@@ -1,0 +1,16 @@
+"""/api/: the token endpoints and the scoring ones (settings, recalculation)."""
+
+from django.urls import path
+
+from moon.web.api import settings as scoring_api
+from moon.web.api import tokens as views
+
+# <path:mint> rather than <str:mint>: a mint with a "/" in it is malformed (400), not a route miss.
+urlpatterns = [
+    path("tokens/", views.TokenListView.as_view(), name="api-token-list"),
+    path("tokens/<path:mint>/refresh/", views.TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("tokens/<path:mint>/pools/", views.TokenPoolsView.as_view(), name="api-token-pools"),
+    path("tokens/<path:mint>/", views.TokenDetailView.as_view(), name="api-token-detail"),
+    path("settings/", scoring_api.ScoringSettingsView.as_view(), name="api-settings"),
+    path("admin/recalculate/", scoring_api.RecalculateView.as_view(), name="api-recalculate"),
+]

@@ -1,0 +1,323 @@
+"""Token pages: the dashboard `/` and the detail `/tokens/<mint>/` (each also an htmx partial)."""
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from moon.lib.htmx import render_page
+from moon.lib.queue import QueueUnavailable
+from moon.lib.templatetags.moon_format import count, num, price, usd
+from moon.web.charts import Snapshot, score_chart
+from moon.web.pages.token_forms import TokenFilterForm
+from scoring.engine import MODELS, Component, get_model
+from scoring.models import DEFAULTS, ScoringSettings
+from scoring.selectors import DEFAULT_SORT, TokenFilters, token_list, token_score_history
+from scoring.services.enqueue import token_refresh_enqueue
+from tokens.models import Token
+from tokens.selectors import pools_by_liquidity, status_counts
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 50
+DASHBOARD_POLL_SECONDS = 5
+DETAIL_POLL_SECONDS = 15
+CHART_SNAPSHOTS = 500  # the chart's span: 500 snapshots are ~4h of a hot token
+RECENT_SNAPSHOTS = 20
+
+
+def model_components(scoring_model: str) -> tuple[Component, ...]:
+    """The declared components of `scoring_model`, or of the default model if it is unknown."""
+    model = MODELS.get(scoring_model) or get_model(DEFAULTS.scoring_model_active)
+    return model.components
+
+
+# --- Dashboard --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    sort: str | None  # a key of tokens.selectors.SORTS
+    css: str
+    ascending_first: bool = False  # the first click sorts ascending (names, youngest first)
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Header:
+    column: Column
+    direction: str  # "asc", "desc" or "" when the table is not sorted by this column
+    next_sort: str  # the sort a click asks for
+
+
+@dataclass(frozen=True)
+class Tab:
+    label: str
+    status: str | None
+    count: int
+    current: bool
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    token: Token
+    hot: bool
+    components: list[tuple[float | None, float | None]]  # (smoothed, raw) per column
+
+
+def dashboard_columns(components: Sequence[Component]) -> list[Column]:
+    return [
+        Column("Token", "symbol", "c-token", ascending_first=True),
+        Column("Status", "status", "c-status", ascending_first=True),
+        Column("Score", "score", "c-num", title="Raw score of the latest snapshot"),
+        Column("Smoothed", "smoothed_score", "c-num", title="EWMA of the score"),
+        *(
+            Column(c.label, c.key, "c-comp", title=f"smoothed {c.key}: {c.formula}")
+            for c in components
+        ),
+        Column("Liquidity", "liquidity", "c-money", title="Liquidity of the kept pools"),
+        Column("Tx 5m", "tx_5m", "c-int"),
+        Column("Vol 5m", "volume_5m", "c-money"),
+        Column("Age", "age", "c-age", ascending_first=True, title="Since migration"),
+        Column("Pools", "pools", "c-pools", title="Pools per DEX (kept pools highlighted)"),
+        Column("", None, "c-links"),
+    ]
+
+
+def sort_headers(columns: Sequence[Column], current: str) -> list[Header]:
+    """Each column's state under the `current` sort and the sort a click on it asks for."""
+    headers = []
+    for column in columns:
+        key = column.sort
+        if key is None:
+            headers.append(Header(column, "", ""))
+        elif current == key:
+            headers.append(Header(column, "asc", f"-{key}"))
+        elif current == f"-{key}":
+            headers.append(Header(column, "desc", key))
+        else:
+            headers.append(Header(column, "", key if column.ascending_first else f"-{key}"))
+    return headers
+
+
+def status_tabs(counts: Mapping[str, int], statuses: Sequence[str]) -> list[Tab]:
+    """'Live' (monitoring and active: what the dashboard shows by default), then each status."""
+    live = counts.get(Token.Status.MONITORING, 0) + counts.get(Token.Status.ACTIVE, 0)
+    tabs = [Tab("Live", None, live, not statuses)]
+    for status in Token.Status.values:
+        tabs.append(
+            Tab(status.title(), status, counts.get(status, 0), tuple(statuses) == (status,))
+        )
+    return tabs
+
+
+def token_row(token: Token, components: Sequence[Component], hot_threshold: float) -> TokenRow:
+    smoothed, raw = token.smoothed_components or {}, token.raw_components or {}
+    return TokenRow(
+        token=token,
+        hot=token.smoothed_score is not None and token.smoothed_score >= hot_threshold,
+        components=[(smoothed.get(c.key), raw.get(c.key)) for c in components],
+    )
+
+
+@require_safe
+def dashboard(request: HttpRequest) -> HttpResponse:
+    settings = ScoringSettings.objects.active()
+    form = TokenFilterForm(request.GET)
+    filters = form.token_filters(
+        hot_threshold=settings.min_score, fresh_hours=settings.freshness_threshold_hours
+    )
+    tokens = token_list(filters).prefetch_related(pools_by_liquidity())
+    page = Paginator(tokens, PAGE_SIZE).get_page(request.GET.get("page"))
+    components = model_components(settings.scoring_model_active)
+    context = {
+        "form": form,
+        "filters": filters,
+        "scoring": settings,
+        "page": page,
+        "rows": [token_row(token, components, settings.min_score) for token in page],
+        "headers": sort_headers(dashboard_columns(components), filters.sort),
+        "tabs": status_tabs(status_counts(), filters.statuses),
+        "state": _hidden_state(filters),
+        "now": timezone.now(),
+        "poll_seconds": DASHBOARD_POLL_SECONDS,
+    }
+    return render_page(request, "tokens/dashboard.html", "token-table", context)
+
+
+def _hidden_state(filters: TokenFilters) -> dict[str, str]:
+    """What the table's tabs and headers decide, carried into the filter form's submissions."""
+    state = {"status": filters.statuses[0] if filters.statuses else ""}
+    state["sort"] = filters.sort if filters.sort != DEFAULT_SORT else ""
+    return {name: value for name, value in state.items() if value}
+
+
+# --- Token detail -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComponentRow:
+    component: Component
+    raw: float | None
+    smoothed: float | None
+    weight: float | None
+    contribution: float | None  # weight x smoothed
+    bar_percent: float  # |contribution| against the largest one, for the bar
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    label: str
+    key: str
+    text: str
+    issues: list[dict[str, str]]  # the quality issues that concern this metric
+
+
+# key, label, formatter
+METRICS = (
+    ("L_tot", "Liquidity (kept pools)", usd),
+    ("tx_5m", "Transactions 5m", count),
+    ("tx_1h", "Transactions 1h", count),
+    ("vol_5m", "Volume 5m", usd),
+    ("vol_1h", "Volume 1h", usd),
+    ("buys_5m", "Buys 5m", count),
+    ("sells_5m", "Sells 5m", count),
+    ("pool_count", "Kept pools", count),
+    ("primary_dex_id", "Primary DEX", lambda value: value or "—"),
+    ("price_usd", "Price", price),
+    ("dp5", "Price change 5m (dp5)", lambda value: num(value, 4)),
+    ("dp15", "Price change 15m est. (dp15)", lambda value: num(value, 4)),
+    ("hours_since_migration", "Hours since migration", lambda value: num(value, 2)),
+)
+# Which metrics each data-quality issue code is about (codes: scoring/engine/issues.py).
+ISSUE_METRICS = {
+    "negative_liquidity": ("L_tot",),
+    "negative_tx_count": ("tx_5m", "tx_1h", "buys_5m", "sells_5m"),
+    "negative_volume": ("vol_5m", "vol_1h"),
+    "negative_price": ("price_usd",),
+    "no_kept_pools": ("pool_count",),
+    "liquidity_without_trades": ("L_tot", "tx_5m"),
+    "trades_without_price_move": ("tx_5m", "dp5"),
+    "extreme_price_change": ("dp5",),
+    "tx_5m_exceeds_1h": ("tx_5m", "tx_1h"),
+    "volume_5m_exceeds_1h": ("vol_5m", "vol_1h"),
+    "pool_count_jump": ("pool_count",),
+}
+FALLBACK_NOTES = {
+    "fallback": "DexScreener gave no usable answer: score = 0.7 x mean of the last 10 good "
+    "smoothed scores; the EWMA state was kept.",
+    "emergency": "Critical data issues blocked the update: score = 0.5 x median of the last "
+    "10 good smoothed scores; the EWMA state was kept.",
+    "degraded": "Scored normally from data with warnings.",
+}
+
+
+def component_rows(token: Token, weights: ScoringSettings) -> list[ComponentRow]:
+    """Raw and smoothed value, weight and contribution (weight x smoothed) of each component."""
+    components = model_components(token.scoring_model or weights.scoring_model_active)
+    raw, smoothed = token.raw_components or {}, token.smoothed_components or {}
+    values = []
+    for component in components:
+        weight = getattr(weights, component.weight, None)
+        value = smoothed.get(component.key)
+        contribution = weight * value if weight is not None and value is not None else None
+        values.append((component, raw.get(component.key), value, weight, contribution))
+    largest = max((abs(v[4]) for v in values if v[4] is not None), default=0.0)
+    return [
+        ComponentRow(*v, bar_percent=100 * abs(v[4]) / largest if v[4] and largest else 0.0)
+        for v in values
+    ]
+
+
+def metric_rows(metrics: Mapping[str, Any]) -> list[MetricRow]:
+    issues = metrics.get("data_quality_issues") or []
+    return [
+        MetricRow(
+            label=label,
+            key=key,
+            text=formatter(metrics.get(key)),
+            issues=[i for i in issues if key in ISSUE_METRICS.get(i.get("code", ""), ())],
+        )
+        for key, label, formatter in METRICS
+    ]
+
+
+def lifecycle(token: Token) -> list[tuple[str, Any]]:
+    return [
+        ("Created", token.created_at),
+        ("Migrated", token.migrated_at),
+        ("Activated", token.activated_at),
+        ("Archived", token.archived_at),
+        ("Last refreshed", token.last_updated_at),
+    ]
+
+
+@require_safe
+def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
+    token = get_object_or_404(
+        Token.objects.prefetch_related(pools_by_liquidity()), mint_address=mint
+    )
+    history = token_score_history(token=token, limit=CHART_SNAPSHOTS)
+    active = ScoringSettings.objects.active()
+    weights = _settings_of(history[-1]["settings_version"] if history else None, active)
+    snapshots = [
+        Snapshot(row["created_at"], row["score"], row["smoothed_score"], row["fallback"])
+        for row in history
+    ]
+    metrics = token.metrics or {}
+    context = {
+        "token": token,
+        "chart": score_chart(snapshots, threshold=active.min_score),
+        "snapshot_count": len(snapshots),
+        "chart_limit": CHART_SNAPSHOTS,
+        "recent": list(reversed(history[-RECENT_SNAPSHOTS:])),
+        "components": component_rows(token, weights),
+        "weights": weights,
+        "scoring": active,
+        "metrics": metric_rows(metrics),
+        "issues": metrics.get("data_quality_issues") or [],
+        "fallback": metrics.get("fallback"),
+        "fallback_note": FALLBACK_NOTES.get(metrics.get("fallback") or "", ""),
+        "quality_ok": metrics.get("data_quality_ok"),
+        "pools": list(token.pools.all()),
+        "lifecycle": lifecycle(token),
+        "hot": token.smoothed_score is not None and token.smoothed_score >= active.min_score,
+        "now": timezone.now(),
+        "poll_seconds": DETAIL_POLL_SECONDS,
+    }
+    return render_page(request, "tokens/detail.html", "token-live", context)
+
+
+def _settings_of(version: int | None, active: ScoringSettings) -> ScoringSettings:
+    """The settings version that scored the latest snapshot (its weights explain the score)."""
+    if version is None or version == active.version:
+        return active
+    return ScoringSettings.objects.filter(version=version).first() or active
+
+
+@staff_member_required
+@require_POST
+def token_refresh(request: HttpRequest, mint: str) -> HttpResponse:
+    """Queue a refresh of one token (staff); the detail page shows the new score when it lands."""
+    token = get_object_or_404(Token, mint_address=mint)
+    if token.status == Token.Status.ARCHIVED:
+        messages.warning(request, "Archived tokens are not refreshed.")
+        return redirect("tokens:detail", mint=mint)
+    try:
+        token_refresh_enqueue(token=token)
+    except QueueUnavailable as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"Refresh of {token.symbol or mint} queued: the new score shows up shortly."
+        )
+    return redirect("tokens:detail", mint=mint)

@@ -1,0 +1,28 @@
+"""Pages: the dashboard, a token's detail, the settings page and the backtest lab."""
+
+from django.urls import include, path
+
+from moon.web.pages import lab, settings, tokens
+
+lab_patterns = (
+    [
+        path("", lab.lab, name="index"),
+        path("apply/", lab.lab_apply, name="apply"),
+    ],
+    "lab",
+)
+token_patterns = (
+    [
+        path("", tokens.dashboard, name="dashboard"),
+        path("tokens/<str:mint>/", tokens.token_detail, name="detail"),
+        path("tokens/<str:mint>/refresh/", tokens.token_refresh, name="refresh"),
+    ],
+    "tokens",
+)
+settings_patterns = ([path("settings/", settings.settings_page, name="settings")], "scoring")
+
+urlpatterns = [
+    path("lab/", include(lab_patterns)),
+    path("", include(settings_patterns)),
+    path("", include(token_patterns)),
+]

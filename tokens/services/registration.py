@@ -1,0 +1,44 @@
+"""New tokens: a migration heard on the feed (or found on chain) becomes a monitoring token."""
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from moon.lib.solana import QUOTE_MINTS
+from tokens.models import Token
+
+logger = logging.getLogger(__name__)
+
+
+def token_register_migration(
+    *, mint: str, signature: str, seen_at: datetime | None = None
+) -> Token | None:
+    """Create the monitoring token of a migration; None when moon already knows the mint.
+
+    Idempotent: the same event twice, or the same mint under a new signature, creates one token.
+    A quote token's mint (WSOL, USDC, USD1) is refused: the feed has been seen to report
+    creations under the USDC mint, and no such token ever graduates.
+    """
+    if mint in QUOTE_MINTS:
+        logger.warning(
+            "migration %s names the quote token %s as its mint: ignored", signature, mint
+        )
+        return None
+    seen_at = seen_at or timezone.now()
+    if Token.objects.filter(mint_address=mint).exists():
+        return None
+    try:
+        with transaction.atomic():
+            token = Token.objects.create(
+                mint_address=mint,
+                migration_signature=signature,
+                migrated_at=seen_at,
+                created_at=seen_at,
+            )
+    except IntegrityError:
+        logger.info("migration of %s already recorded", mint)
+        return None
+    logger.info("new token %s from migration %s", mint, signature)
+    return token
