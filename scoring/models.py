@@ -122,6 +122,61 @@ class ScoringSettings(models.Model):
     snapshot_retention_days = models.PositiveIntegerField(
         default=14, validators=[MinValueValidator(1)]
     )
+    # Scoring spec v2's constants (docs/scoring.md, "Hybrid momentum v2").
+    young_minutes = models.FloatField(
+        "young below (minutes)",
+        default=DEFAULTS.young_minutes,
+        validators=[MinValueValidator(0.0), MaxValueValidator(60.0)],
+        help_text="Less history than this: no acceleration signal, and the flag young.",
+    )
+    full_activity_tx_5m = models.FloatField(
+        "full confidence at trades (5 min)",
+        default=DEFAULTS.full_activity_tx_5m,
+        validators=[MinValueValidator(1.0), MaxValueValidator(100_000.0)],
+        help_text="Trades in 5 minutes at which an acceleration counts whole.",
+    )
+    full_activity_vol_5m_usd = models.FloatField(
+        "full confidence at volume (5 min, USD)",
+        default=DEFAULTS.full_activity_vol_5m_usd,
+        validators=[MinValueValidator(1.0), MaxValueValidator(1e9)],
+        help_text="Volume in 5 minutes at which a volume acceleration counts whole.",
+    )
+    thin_tx_5m = models.FloatField(
+        "thin below trades (5 min)",
+        default=DEFAULTS.thin_tx_5m,
+        validators=[MinValueValidator(0.0), MaxValueValidator(10_000.0)],
+        help_text="Fewer trades than this in 5 minutes: the flag thin.",
+    )
+    accel_saturation = models.FloatField(
+        "pace ratio scoring 1",
+        default=DEFAULTS.accel_saturation,
+        validators=[MinValueValidator(1.01), MaxValueValidator(1000.0)],
+        help_text="The pace ratio (last 5 minutes vs the rest of the hour) that scores 1.",
+    )
+    implausible_liquidity_factor = models.FloatField(
+        "implausible liquidity factor",
+        default=DEFAULTS.implausible_liquidity_factor,
+        validators=[MinValueValidator(1.0), MaxValueValidator(10_000.0)],
+        help_text="A pool claiming more than this x twice its quote reserve is left out.",
+    )
+    rug_liquidity_fraction = models.FloatField(
+        "rug: liquidity left below",
+        default=DEFAULTS.rug_liquidity_fraction,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
+        help_text="Kept liquidity below this share of its peak: rugged.",
+    )
+    rug_min_peak_usd = models.FloatField(
+        "rug: from a peak of (USD)",
+        default=DEFAULTS.rug_min_peak_usd,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1e12)],
+        help_text="Liquidity rugs are only called on tokens whose peak reached this.",
+    )
+    rug_price_drop = models.FloatField(
+        "rug: price fall within the hour",
+        default=DEFAULTS.rug_price_drop,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
+        help_text="A primary price fall of this share or more within the hour: rugged.",
+    )
 
     objects = ScoringSettingsQuerySet.as_manager()
 
@@ -161,6 +216,7 @@ class TokenScore(models.Model):
     scoring_model = models.CharField(max_length=50)
     metrics = models.JSONField(default=dict)
     settings_version = models.PositiveIntegerField(null=True)
+    flags = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

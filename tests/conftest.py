@@ -41,3 +41,12 @@ def _clean_redis(request: pytest.FixtureRequest) -> None:
 @pytest.fixture
 def redis_client() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)
+
+
+@pytest.fixture
+def v1_settings(db: None) -> None:
+    """The settings as moon first shipped them: version 1 alone, scoring spec v1 with 0.25
+    weights. Tests of v1's exact numbers run on it; the migrations' move to v2 is undone."""
+    from scoring.models import ScoringSettings
+
+    ScoringSettings.objects.filter(version__gt=1).delete()

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from ingestion.clients.base58 import b58encode, is_valid_mint
-from scoring.models import TokenScore
+from scoring.models import ScoringSettings, TokenScore
 from tokens.models import Pool, Token
 
 
@@ -66,4 +66,4 @@ class TokenScoreFactory(factory.django.DjangoModelFactory):
     score = 0.5
     smoothed_score = 0.4
     scoring_model = "hybrid_momentum"
-    settings_version = 1
+    settings_version = factory.LazyFunction(lambda: ScoringSettings.objects.active().version)

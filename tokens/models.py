@@ -49,6 +49,10 @@ class Token(models.Model):
         ACTIVE = "active"
         ARCHIVED = "archived"
 
+    class Source(models.TextChoices):
+        FEED = "feed", "PumpPortal feed"
+        CHAIN = "chain", "found on chain"
+
     mint_address = models.CharField(max_length=44, unique=True, validators=[validate_mint])
     name = models.CharField(max_length=200, blank=True)
     symbol = models.CharField(max_length=64, blank=True)
@@ -56,6 +60,12 @@ class Token(models.Model):
     status = models.CharField(max_length=16, choices=Status, default=Status.MONITORING)
     migration_signature = models.CharField(max_length=100, unique=True, null=True, blank=True)
     migrated_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(
+        max_length=8,
+        choices=Source,
+        default=Source.FEED,
+        help_text="Where moon learnt of the migration: the live feed, or the chain afterwards.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_updated_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
@@ -78,6 +88,10 @@ class Token(models.Model):
     tx_5m = models.PositiveIntegerField(null=True, blank=True)
     volume_5m = models.FloatField(null=True, blank=True)
     pool_count = models.PositiveSmallIntegerField(default=0)
+    flags = models.JSONField(default=list, blank=True, help_text="The latest snapshot's flags.")
+    peak_liquidity_usd = models.FloatField(
+        null=True, blank=True, help_text="The most kept liquidity the token ever had."
+    )
     # Scoring state kept on the row so a refresh reads no snapshot history: the smoothed values
     # of the last snapshot computed from good data, and the last 10 good smoothed scores.
     ewma_state = models.JSONField(null=True, blank=True, editable=False)

@@ -1,8 +1,9 @@
-"""The sandbox market: a simulated PumpPortal feed and DexScreener API on loopback.
+"""The sandbox market: a simulated PumpPortal feed, DexScreener API and Solana RPC on loopback.
 
-Pure Python and aiohttp, no Django. `Market` is the simulation alone (no I/O); `build_app`
-serves it (DexScreener routes, PumpPortal's `/api/data` socket and `/_sandbox` controls on one
-port); `run_sandbox` runs it for a command; `running_sandbox` runs it for tests. See README.md.
+Pure Python, aiohttp and solders, no Django. `Market` is the simulation alone (no I/O), `Chain`
+the ledger derived from it; `build_app` serves them (DexScreener routes, PumpPortal's
+`/api/data` socket, the `/solana` JSON-RPC and `/_sandbox` controls on one port); `run_sandbox`
+runs it for a command; `running_sandbox` runs it for tests. See README.md.
 """
 
 from ingestion.sandbox.config import SandboxConfig, add_arguments

@@ -1,4 +1,5 @@
-"""The sandbox's control panel: faults, forced migrations, the clock, stats and ground truth.
+"""The sandbox's control panel: faults, forced migrations, the clock, stats and ground truth
+(tokens, their holders, serial creators, and what the chain lists at the migration account).
 
 `SandboxControl` is the one implementation; the `/_sandbox/...` routes and the test handle
 (`running_sandbox`) both call it.
@@ -12,8 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ingestion.clients.base58 import is_valid_mint as is_address
+from ingestion.sandbox.book import PROGRAM_ROLES
+from ingestion.sandbox.chain import MIGRATION_KINDS
 from ingestion.sandbox.faults import FaultError
+from ingestion.sandbox.keys import MIGRATION_ACCOUNT, is_address
 from ingestion.sandbox.market import token_summary
 from ingestion.sandbox.state import STATE, SandboxState, json_response
 
@@ -52,13 +55,21 @@ class SandboxControl:
         self.state.stats.reset()
         return self.stats()
 
-    async def migrate(self, mint: str | None = None, story: str | None = None) -> dict[str, Any]:
-        """Graduate a token now and push its migration frame to migration subscribers."""
-        if mint is not None and not (isinstance(mint, str) and is_address(mint)):
+    async def migrate(
+        self,
+        mint: str | None = None,
+        story: str | None = None,
+        traits: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Graduate a token now and push its migration frame to migration subscribers;
+        `traits` forces its chain traits (traits.TokenTraits fields, plus serial_creator)."""
+        if mint is not None and not is_address(mint):
             raise ControlError("mint must be a base58 address of 32 bytes")
+        if traits is not None and not isinstance(traits, Mapping):
+            raise ControlError("traits must be an object")
         try:
             spec, replayed = self.state.market.force_migration(
-                self.state.clock.now_ms(), mint=mint, story=story
+                self.state.clock.now_ms(), mint=mint, story=story, traits=traits
             )
         except ValueError as error:
             raise ControlError(str(error)) from error
@@ -96,6 +107,84 @@ class SandboxControl:
         page = found[offset : offset + limit] if limit else found[offset:]
         return {"now_ms": now, "count": len(found), "tokens": [token_summary(s) for s in page]}
 
+    def holders(self, mint: str) -> dict[str, Any]:
+        """Every listed token account of a coin now, with what its owner is, and the shares a
+        risk panel computes: the 10 largest holders leaving out pools, the curve and the burn
+        address (the creator counts), and the creator's own."""
+        now = self.state.clock.now_ms()
+        self.state.chain.sync(now)
+        book = self.state.chain.book(mint)
+        if book is None or now < book.launch.created_ms:
+            raise ControlError(f"no coin {mint} on the chain yet")
+        supply = book.supply(now)
+        rows = book.holders(now)
+        people = [amount for account, amount in rows if account.role not in PROGRAM_ROLES]
+        creator = sum(amount for account, amount in rows if account.role == "creator")
+        return {
+            "now_ms": now,
+            "mint": mint,
+            "supply": supply,
+            "top10_share": sum(people[:10]) / supply,
+            "creator_share": creator / supply,
+            "accounts": [
+                {"address": a.address, "owner": a.owner, "role": a.role, "amount": amount}
+                for a, amount in rows
+            ],
+        }
+
+    def creators(self) -> dict[str, Any]:
+        """The serial creators and every launch of theirs up to now, newest first."""
+        now = self.state.clock.now_ms()
+        chain = self.state.chain
+        chain.sync(now)
+        found = []
+        for creator in self.state.market.serial_creators:
+            launches = chain.launches_by(creator, now)
+            found.append(
+                {
+                    "creator": creator,
+                    "launches": [
+                        {
+                            "mint": launch.mint,
+                            "signature": launch.signature,
+                            "created_at_ms": launch.created_ms,
+                            "graduated": launch.spec is not None and launch.spec.migrated_ms <= now,
+                        }
+                        for launch in launches
+                    ],
+                }
+            )
+        return {"now_ms": now, "creators": found}
+
+    def chain_migrations(self, *, kind: str | None = None, limit: int = 100) -> dict[str, Any]:
+        """What the chain lists at the migration account up to now, newest first, each entry
+        with what it really is: a graduation ("migrate") or noise."""
+        if kind is not None and kind not in MIGRATION_KINDS:
+            raise ControlError(f"kind is one of {', '.join(MIGRATION_KINDS)}")
+        now = self.state.clock.now_ms()
+        chain = self.state.chain
+        chain.sync(now)
+        listed = chain.history(MIGRATION_ACCOUNT, now)
+        if kind is not None:
+            listed = [tx for tx in listed if tx.kind == kind]
+        page = listed[:limit] if limit else listed
+        return {
+            "now_ms": now,
+            "count": len(listed),
+            "transactions": [
+                {
+                    "signature": tx.signature,
+                    "kind": tx.kind,
+                    "mint": tx.mint or None,
+                    "signer": tx.signer,
+                    "slot": tx.slot,
+                    "block_time": tx.block_time,
+                    "err": tx.err,
+                }
+                for tx in page
+            ],
+        }
+
 
 CONTROL = web.AppKey("sandbox_control", SandboxControl)
 
@@ -111,6 +200,9 @@ def add_admin_routes(app: web.Application) -> None:
         web.get("/_sandbox/clock", _get_clock),
         web.post("/_sandbox/clock", _post_clock),
         web.get("/_sandbox/tokens", _get_tokens),
+        web.get("/_sandbox/holders/{mint}", _get_holders),
+        web.get("/_sandbox/creators", _get_creators),
+        web.get("/_sandbox/chain/migrations", _get_chain_migrations),
     ]
     app.router.add_routes(routes)
 
@@ -146,7 +238,8 @@ async def _post_faults(request: web.Request) -> web.Response:
 async def _post_migrate(request: web.Request) -> web.Response:
     try:
         body = await _body(request)
-        result = await request.app[CONTROL].migrate(body.get("mint"), body.get("story"))
+        control = request.app[CONTROL]
+        result = await control.migrate(body.get("mint"), body.get("story"), body.get("traits"))
     except ControlError as error:
         return _error(error)
     return json_response(result)
@@ -178,6 +271,27 @@ async def _get_tokens(request: web.Request) -> web.Response:
         result = request.app[CONTROL].tokens(
             status=query.get("status", "migrated"), limit=limit, offset=offset
         )
+    except ValueError as error:
+        return _error(ControlError(str(error)))
+    return json_response(result)
+
+
+async def _get_holders(request: web.Request) -> web.Response:
+    try:
+        return json_response(request.app[CONTROL].holders(request.match_info["mint"]))
+    except ControlError as error:
+        return _error(error)
+
+
+async def _get_creators(request: web.Request) -> web.Response:
+    return json_response(request.app[CONTROL].creators())
+
+
+async def _get_chain_migrations(request: web.Request) -> web.Response:
+    query = request.query
+    try:
+        limit = int(query.get("limit", "100"))
+        result = request.app[CONTROL].chain_migrations(kind=query.get("kind"), limit=limit)
     except ValueError as error:
         return _error(ControlError(str(error)))
     return json_response(result)

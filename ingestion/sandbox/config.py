@@ -102,3 +102,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults.add_argument("--ws-drop-every-s", type=float, help="drop all WS connections every N s")
     faults.add_argument("--ws-drop-mode", choices=MODES["ws_drop_mode"])
     faults.add_argument("--ws-refuse", action="store_true", default=None)
+    faults.add_argument("--ws-omit-migration-rate", type=float, help="migration frames lost")
+    rpc = parser.add_argument_group("sandbox Solana RPC faults (also POST /_sandbox/faults)")
+    rpc.add_argument("--rpc-latency-ms", type=int, help="added to every RPC answer")
+    rpc.add_argument("--rpc-rate-limit", type=int, help="HTTP 429 beyond N requests per 10 s")
+    rpc.add_argument("--rpc-retry-after", choices=MODES["rpc_retry_after"])
+    rpc.add_argument("--rpc-error-rate", type=float, help="fraction of calls answering an error")
+    rpc.add_argument("--rpc-error", choices=MODES["rpc_error"], help="which JSON-RPC error")
+    rpc.add_argument("--rpc-error-method", choices=MODES["rpc_error_method"])
+    rpc.add_argument(
+        "--rpc-no-token-index",
+        action="store_true",
+        default=None,
+        help="getTokenLargestAccounts answers -32010",
+    )
+    rpc.add_argument("--rpc-history-horizon-s", type=float, help="prune older transactions")
+    rpc.add_argument("--rpc-history-mode", choices=MODES["rpc_history_mode"])

@@ -115,7 +115,12 @@ class Feed:
         await self.publish_frame(event.kind, event.frame)
 
     async def publish_frame(self, kind: str, frame: dict[str, Any]) -> None:
-        """Send one event frame to every connection subscribed to its kind."""
+        """Send one event frame to every connection subscribed to its kind (unless the omission
+        fault swallows a migration frame: then nobody hears of it)."""
+        if kind == "migrate" and self.faults.omit_migration(frame["mint"]):
+            self.stats.omitted_migration_count += 1
+            self.stats.omitted_migrations.append(frame["mint"])
+            return
         for subscriber in list(self.subscribers):
             if kind in subscriber.kinds:
                 await self._send(subscriber, kind, frame)

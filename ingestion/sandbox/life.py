@@ -11,9 +11,17 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
-from ingestion.sandbox.base58 import random_address, random_pump_mint, random_signature
+from ingestion.sandbox.keys import (
+    bonding_curve_of,
+    pool_of,
+    random_address,
+    random_pump_mint,
+    random_signature,
+    random_wallet,
+)
 from ingestion.sandbox.names import draw_name_symbol, draw_profile, draw_uri
 from ingestion.sandbox.story import MINUTE_MS, STORIES, STORY_WEIGHTS, draw_story
+from ingestion.sandbox.traits import TokenTraits, draw_traits
 
 # pump.fun's bonding curve: virtual reserves at launch and at graduation (SOL, tokens).
 CURVE_SOL, CURVE_TOKENS = 30.0, 1_073_000_000.0
@@ -71,6 +79,8 @@ class TokenSpec:
     info: dict[str, Any] | None
     info_from_ms: int
     boosts: int
+    traits: TokenTraits
+    serial_creator: bool = False
 
     @property
     def rug_at_ms(self) -> int | None:
@@ -144,9 +154,15 @@ def draw_initial_buy(rng: Random) -> float:
 
 
 def draw_token(
-    rng: Random, *, migrated_ms: int, mint: str | None = None, story: str | None = None
+    rng: Random,
+    *,
+    migrated_ms: int,
+    mint: str | None = None,
+    story: str | None = None,
+    creator: str | None = None,
 ) -> TokenSpec:
-    """Draw a token that graduates at `migrated_ms`, launched 3 to 60 minutes earlier."""
+    """Draw a token that graduates at `migrated_ms`, launched 3 to 60 minutes earlier; a given
+    `creator` (a serial one) replaces the drawn wallet."""
     seed = rng.getrandbits(48)
     token_mint = mint or random_pump_mint(rng)
     name, symbol = draw_name_symbol(rng)
@@ -158,14 +174,15 @@ def draw_token(
     info_from_ms = migrated_ms + int(rng.uniform(1, 90) * MINUTE_MS)
     info = draw_profile(rng, token_mint, symbol, info_from_ms) if rng.random() < 0.5 else None
     params = draw_story(rng, chosen)
-    bonding_curve = random_address(rng)
+    skip_draw(rng)  # the curve is derived from the mint, but its draw keeps the stream in place
+    bonding_curve = bonding_curve_of(token_mint)
     return TokenSpec(
         seed=seed,
         mint=token_mint,
         name=name,
         symbol=symbol,
         uri=draw_uri(rng),
-        creator=random_address(rng),
+        creator=_given_or(creator, random_wallet(rng)),
         create_signature=random_signature(rng),
         migration_signature=random_signature(rng),
         bonding_curve=bonding_curve,
@@ -178,26 +195,37 @@ def draw_token(
         lp_start=math.log(v_sol * v_sol / (CURVE_SOL * CURVE_TOKENS)),
         lp_target=lp_target,
         quote0=rng.uniform(84.0, 85.0),
-        pools=_draw_pools(rng, bonding_curve, created_ms, migrated_ms),
+        pools=_draw_pools(rng, token_mint, created_ms, migrated_ms),
         info=info,
         info_from_ms=info_from_ms,
         boosts=rng.choice((10, 30, 50, 100, 500)) if info and rng.random() < 0.2 else 0,
+        traits=draw_traits(token_mint, created_ms),
+        serial_creator=creator is not None,
         **params,
     )
 
 
-def _draw_pools(
-    rng: Random, bonding_curve: str, created_ms: int, migrated_ms: int
-) -> tuple[PoolSpec, ...]:
+def _given_or(given: str | None, drawn: str) -> str:
+    """`given` if any; `drawn` is drawn either way, so the stream does not depend on it."""
+    return drawn if given is None else given
+
+
+def skip_draw(rng: Random) -> None:
+    """Consume one address-sized draw."""
+    rng.getrandbits(256)
+
+
+def _draw_pools(rng: Random, mint: str, created_ms: int, migrated_ms: int) -> tuple[PoolSpec, ...]:
     def later() -> int:
         return migrated_ms + int(rng.uniform(2, 120) * MINUTE_MS)
 
     def basis() -> float:
         return rng.uniform(-0.006, 0.006)
 
+    skip_draw(rng)  # the pool is derived from the mint too
     pools = [
-        PoolSpec(bonding_curve, "pumpfun", (), "SOL", created_ms, 0.0, 0.0, 0.0),
-        PoolSpec(random_address(rng), "pumpswap", (), "SOL", migrated_ms, 0.0, 1.0, 0.0),
+        PoolSpec(bonding_curve_of(mint), "pumpfun", (), "SOL", created_ms, 0.0, 0.0, 0.0),
+        PoolSpec(pool_of(mint), "pumpswap", (), "SOL", migrated_ms, 0.0, 1.0, 0.0),
     ]
     if rng.random() < 0.25:
         label = "CPMM" if rng.random() < 0.6 else "CLMM"

@@ -179,3 +179,12 @@ def _liquidity(
         "base": number(base, 0 if base >= 1000 else 2),
         "quote": number(quote, 4),
     }
+
+
+def pool_reserves(
+    spec: TokenSpec, pool: PoolSpec, log_price: float, at_ms: int
+) -> tuple[float, float]:
+    """(tokens, SOL) in one pool's vaults at `at_ms`, given the token's log SOL price then: the
+    amounts behind its DexScreener liquidity (base, and quote in SOL terms)."""
+    quote_sol = _main_quote_sol(spec, log_price, at_ms) * pool.depth
+    return quote_sol / (math.exp(log_price) * (1 + pool.basis)), quote_sol

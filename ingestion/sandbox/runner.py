@@ -19,7 +19,7 @@ from aiohttp import web
 
 from ingestion.sandbox.admin import CONTROL, SandboxControl
 from ingestion.sandbox.config import SandboxConfig, add_arguments
-from ingestion.sandbox.server import build_app
+from ingestion.sandbox.server import RPC_PATH, build_app
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +34,11 @@ class SandboxServer:
     control: SandboxControl
     http_url: str
     ws_url: str
+
+    @property
+    def rpc_url(self) -> str:
+        """SOLANA_RPC_URL for this sandbox."""
+        return self.http_url + RPC_PATH
 
     async def close(self) -> None:
         await self.runner.cleanup()
@@ -60,7 +65,12 @@ async def run_sandbox(
 ) -> None:
     """Serve until `stop` is set (forever without one); `on_ready` hears where it listens."""
     server = await start_sandbox(config)
-    log.info("sandbox market: DexScreener at %s, PumpPortal at %s", server.http_url, server.ws_url)
+    log.info(
+        "sandbox market: DexScreener at %s, PumpPortal at %s, Solana RPC at %s",
+        server.http_url,
+        server.ws_url,
+        server.rpc_url,
+    )
     if on_ready is not None:
         on_ready(server)
     try:
@@ -87,6 +97,7 @@ class SandboxHandle:
             raise RuntimeError("the sandbox did not start in time")
         self.http_url: str = self._server.http_url
         self.ws_url: str = self._server.ws_url
+        self.rpc_url: str = self._server.rpc_url
 
     def _serve(self, config: SandboxConfig) -> None:
         asyncio.set_event_loop(self._loop)
@@ -135,8 +146,13 @@ class SandboxHandle:
     def drop_ws_now(self) -> dict[str, Any]:
         return self.set_faults(ws_drop_now=True)
 
-    def migrate_now(self, mint: str | None = None, story: str | None = None) -> dict[str, Any]:
-        return self._run(lambda c: c.migrate(mint, story))
+    def migrate_now(
+        self,
+        mint: str | None = None,
+        story: str | None = None,
+        traits: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        return self._run(lambda c: c.migrate(mint, story, traits))
 
     def clock(self) -> dict[str, Any]:
         return self._call(lambda c: c.clock())
@@ -148,6 +164,16 @@ class SandboxHandle:
 
     def tokens(self, *, status: str = "migrated", limit: int = 0) -> list[dict[str, Any]]:
         return list(self._call(lambda c: c.tokens(status=status, limit=limit))["tokens"])
+
+    def holders(self, mint: str) -> dict[str, Any]:
+        return self._call(lambda c: c.holders(mint))
+
+    def creators(self) -> list[dict[str, Any]]:
+        return list(self._call(lambda c: c.creators())["creators"])
+
+    def chain_migrations(self, *, kind: str | None = None) -> list[dict[str, Any]]:
+        found = self._call(lambda c: c.chain_migrations(kind=kind, limit=0))
+        return list(found["transactions"])
 
     def stop(self) -> None:
         if self._thread.is_alive() and self._stop is not None:

@@ -1,8 +1,10 @@
-"""The sandbox's aiohttp app: DexScreener's REST API and PumpPortal's WebSocket on one port.
+"""The sandbox's aiohttp app: DexScreener's REST API, PumpPortal's WebSocket and a Solana
+JSON-RPC node on one port.
 
 `/tokens/v1/solana/{mints}`, `/token-pairs/v1/solana/{mint}` and `/latest/dex/tokens/{mints}`
 answer like DexScreener, through the fault middleware; `/api/data` is PumpPortal's socket;
-`/_sandbox/...` is the control panel (see admin.py).
+`POST /solana` is the Solana RPC (rpc.py, with faults of its own); `/_sandbox/...` is the
+control panel (see admin.py).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from aiohttp import web
 
 from ingestion.sandbox.admin import add_admin_routes
 from ingestion.sandbox.config import SandboxConfig
-from ingestion.sandbox.faults import CannedResponse, truncate
-from ingestion.sandbox.state import STATE, SandboxState, build_state, json_response
+from ingestion.sandbox.faults import truncate
+from ingestion.sandbox.rpc import solana_rpc
+from ingestion.sandbox.state import STATE, SandboxState, build_state, canned_response, json_response
 from ingestion.sandbox.stats import API_ENDPOINTS
 
 MAX_ADDRESSES = 30
+RPC_PATH = "/solana"
 CHAIN = "solana"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -34,6 +38,7 @@ def build_app(config: SandboxConfig, state: SandboxState | None = None) -> web.A
     app.router.add_get("/token-pairs/v1/{chain}/{address}", token_pairs_v1, name="token_pairs")
     app.router.add_get("/latest/dex/tokens/{addresses}", latest_dex_tokens, name="latest_dex")
     app.router.add_get("/api/data", app[STATE].feed.handle, name="pumpportal")
+    app.router.add_post(RPC_PATH, solana_rpc, name="solana")
     add_admin_routes(app)
     app.cleanup_ctx.append(_feed_task)
     app.on_shutdown.append(_close_sockets)
@@ -52,15 +57,6 @@ async def _close_sockets(app: web.Application) -> None:
     await app[STATE].feed.close_all()
 
 
-def _canned(canned: CannedResponse) -> web.Response:
-    return web.Response(
-        body=canned.body,
-        status=canned.status,
-        content_type=canned.content_type,
-        headers=canned.headers,
-    )
-
-
 @web.middleware
 async def fault_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Count each DexScreener request and let the configured faults hit it, in the order a
@@ -75,7 +71,7 @@ async def fault_middleware(request: web.Request, handler: Handler) -> web.Stream
         state.stats.latency_added_ms += round(delay * 1000)
         await asyncio.sleep(delay)
     canned = state.faults.rate_limit(time.monotonic()) or state.faults.server_error()
-    response = _canned(canned) if canned else await handler(request)
+    response = canned_response(canned) if canned else await handler(request)
     if isinstance(response, web.Response) and response.status == 200:
         body = response.body
         if isinstance(body, bytes) and state.faults.malformed():

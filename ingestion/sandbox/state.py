@@ -10,9 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
+from ingestion.sandbox.chain import Chain
 from ingestion.sandbox.clock import SimClock
 from ingestion.sandbox.config import SandboxConfig
-from ingestion.sandbox.faults import FaultGate
+from ingestion.sandbox.faults import CannedResponse, FaultGate
 from ingestion.sandbox.feed import Feed
 from ingestion.sandbox.market import Market
 from ingestion.sandbox.stats import SandboxStats
@@ -28,6 +29,7 @@ class SandboxState:
     faults: FaultGate
     stats: SandboxStats
     feed: Feed
+    chain: Chain
 
 
 STATE = web.AppKey("sandbox_state", SandboxState)
@@ -51,9 +53,18 @@ def build_state(
     faults = FaultGate(config.faults, seed=config.seed)
     stats = SandboxStats()
     feed = Feed(market, clock, faults, stats, monotonic)
-    return SandboxState(config, market, clock, faults, stats, feed)
+    return SandboxState(config, market, clock, faults, stats, feed, Chain(market))
 
 
 def json_response(payload: Any, status: int = 200) -> web.Response:
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
+
+
+def canned_response(canned: CannedResponse) -> web.Response:
+    return web.Response(
+        body=canned.body,
+        status=canned.status,
+        content_type=canned.content_type,
+        headers=canned.headers,
+    )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from typing import Any
 
 API_ENDPOINTS = ("tokens", "token_pairs", "latest_dex")
 FRAME_KINDS = ("ack", "create", "migrate", "message")
+OMITTED_MINTS_KEPT = 1000
 
 
 class SandboxStats:
-    """Requests per DexScreener endpoint, statuses, fault outcomes, WS frames and connections."""
+    """Requests per DexScreener endpoint, statuses, fault outcomes, WS frames and connections,
+    migration frames the feed left out, and the Solana RPC's requests, calls and errors."""
 
     def __init__(self) -> None:
         self.ws_open = 0
@@ -28,6 +30,14 @@ class SandboxStats:
         self.ws_opened = 0
         self.ws_dropped = 0
         self.ws_refused = 0
+        self.omitted_migrations: deque[str] = deque(maxlen=OMITTED_MINTS_KEPT)
+        self.omitted_migration_count = 0
+        self.rpc_requests = 0
+        self.rpc_calls: Counter[str] = Counter()
+        self.rpc_errors: Counter[int] = Counter()
+        self.rpc_statuses: Counter[int] = Counter()
+        self.rpc_hung = 0
+        self.rpc_latency_added_ms = 0
 
     def snapshot(self, now_ms: int) -> dict[str, Any]:
         rate_limited = self.statuses[429]
@@ -54,5 +64,18 @@ class SandboxStats:
                 "open": self.ws_open,
                 "dropped": self.ws_dropped,
                 "refused": self.ws_refused,
+            },
+            "omitted_migrations": {
+                "count": self.omitted_migration_count,
+                "mints": list(self.omitted_migrations),
+            },
+            "rpc": {
+                "requests": self.rpc_requests,
+                "calls": {**dict(sorted(self.rpc_calls.items())), "total": self.rpc_calls.total()},
+                "errors": {str(code): n for code, n in sorted(self.rpc_errors.items())},
+                "responses": {str(status): n for status, n in sorted(self.rpc_statuses.items())},
+                "rate_limited": self.rpc_statuses[429],
+                "hung": self.rpc_hung,
+                "latency_added_ms": self.rpc_latency_added_ms,
             },
         }

@@ -18,10 +18,12 @@ from .components import (
 )
 from .evaluate import DEGRADED, EMERGENCY, FALLBACK, Evaluation, evaluate
 from .ewma import FINAL_SCORE, EwmaState, ewma, smooth_components
+from .flags import FLAGS, IMPLAUSIBLE_LIQUIDITY, RUGGED, THIN, YOUNG, token_flags
 from .issues import CRITICAL, WARNING, QualityIssue
-from .metrics import Metrics
+from .metrics import Metrics, metrics_from_json
 from .models import (
     HYBRID_MOMENTUM,
+    HYBRID_MOMENTUM_V2,
     LEGACY,
     MODELS,
     Component,
@@ -43,11 +45,17 @@ __all__ = [
     "EMERGENCY",
     "FALLBACK",
     "FINAL_SCORE",
+    "FLAGS",
     "HYBRID_MOMENTUM",
+    "HYBRID_MOMENTUM_V2",
+    "IMPLAUSIBLE_LIQUIDITY",
     "LEGACY",
     "MODELS",
     "PUMPSWAP_DEX_IDS",
+    "RUGGED",
+    "THIN",
     "WARNING",
+    "YOUNG",
     "Aggregation",
     "Component",
     "Evaluation",
@@ -71,10 +79,12 @@ __all__ = [
     "legacy_momentum",
     "legacy_price_surge",
     "legacy_trade_pace",
+    "metrics_from_json",
     "orderflow_imbalance",
     "pool_count_jumped",
     "register_model",
     "smooth_components",
+    "token_flags",
     "token_freshness",
     "tx_accel",
     "vol_momentum",

@@ -48,6 +48,7 @@ def aggregate(
     migrated_at: datetime | None,
     now: datetime,
     previous_pool_count: int | None,
+    previous_peak_usd: float | None = None,
 ) -> Aggregation:
     """Pairs (the exact DexScreener shape) -> Aggregation for ``mint``.
 
@@ -62,7 +63,7 @@ def aggregate(
     issues = parsed.issues
     if not has_critical(issues):
         hours = hours_since_migration(migrated_at, parsed.pools, now, params)
-        metrics = summarize(parsed.pools, hours)
+        metrics = summarize(parsed.pools, hours, now=now, previous_peak_usd=previous_peak_usd)
         if metrics.is_finite():
             issues += metric_warnings(metrics, previous_pool_count)
         else:

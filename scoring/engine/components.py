@@ -88,3 +88,48 @@ def legacy_momentum(dp5: float | None, dp15: float | None) -> float:
 def legacy_trade_pace(tx_5m: float) -> float:
     """t = clip((tx_5m / 5) / 300, 0, 1): 300 trades a minute is full marks."""
     return clamp((tx_5m / 5) / LEGACY_FULL_TX_PER_MINUTE, 0.0, 1.0)
+
+
+# --- Scoring spec v2: every component in [0, 1] ----------------------------------------------
+
+
+def pace_ratio(pace_5m: float, pace_rest: float) -> float:
+    """r = pace of the last 5 minutes / pace of the rest of the covered hour.
+
+    0 without trading in the last 5 minutes; infinite when the rest of the hour was silent and
+    the last 5 minutes were not (a dead token waking up saturates, weighed by its activity).
+    """
+    if not pace_5m > 0:
+        return 0.0
+    if not pace_rest > 0:
+        return math.inf
+    return pace_5m / pace_rest
+
+
+def log_scale(ratio_value: float, saturation: float) -> float:
+    """clamp(ln r / ln saturation, 0, 1): r <= 1 gives 0, r = saturation gives 1."""
+    if not ratio_value > 1:
+        return 0.0
+    if math.isinf(ratio_value):
+        return 1.0
+    return clamp(math.log(ratio_value) / math.log(saturation), 0.0, 1.0)
+
+
+def activity_confidence(activity: float, full_activity: float) -> float:
+    """clamp(activity / full_activity, 0, 1): a ratio earned on a handful of trades or dollars
+    counts for little, one earned on full_activity or more counts whole."""
+    return clamp(ratio(activity, full_activity), 0.0, 1.0)
+
+
+def acceleration(
+    pace_5m: float, pace_rest: float, *, activity: float, full_activity: float, saturation: float
+) -> float:
+    """log_scale(pace_ratio) x activity_confidence, in [0, 1]."""
+    scaled = log_scale(pace_ratio(pace_5m, pace_rest), saturation)
+    return scaled * activity_confidence(activity, full_activity)
+
+
+def buy_pressure(buys_5m: float, sells_5m: float, *, full_activity: float) -> float:
+    """max(0, orderflow_imbalance) x activity_confidence(buys + sells): sell pressure gives 0."""
+    imbalance = max(0.0, orderflow_imbalance(buys_5m, sells_5m))
+    return imbalance * activity_confidence(buys_5m + sells_5m, full_activity)

@@ -9,6 +9,7 @@ from typing import Any
 
 from .aggregate import Aggregation
 from .ewma import FINAL_SCORE, EwmaState, ewma, smooth_components
+from .flags import RUGGED, token_flags
 from .issues import QualityIssue, critical
 from .metrics import Metrics
 from .models import ScoringModel, get_model
@@ -35,6 +36,7 @@ class Evaluation:
     fallback: str | None
     advances_ewma: bool
     carried_state: EwmaState | None = field(default=None, repr=False)
+    flags: tuple[str, ...] = ()
 
     def ewma_state(self) -> EwmaState | None:
         """The state the next refresh smooths against.
@@ -97,6 +99,10 @@ def _scored(
     smoothed = smooth_components(raw, state.components if state else {}, params.ewma_alpha)
     # The smoothed score is the EWMA of the raw score, not the weighted sum of smoothed parts.
     smoothed_score = ewma(score, state.score if state else None, params.ewma_alpha)
+    flags = token_flags(metrics, params)
+    if model.zero_when_rugged and RUGGED in flags:
+        # A rug is a state, not noise to smooth: 0 while it lasts, and from 0 once it ends.
+        score = smoothed_score = 0.0
     kind = DEGRADED if issues else None
     return Evaluation(
         score=score,
@@ -107,6 +113,7 @@ def _scored(
         metrics=_metrics_json(metrics, issues, kind),
         fallback=kind,
         advances_ewma=True,
+        flags=flags,
     )
 
 

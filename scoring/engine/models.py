@@ -7,14 +7,17 @@ the admin and the backtest's tunable weights.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from . import components as c
+from .flags import is_young
 from .metrics import Metrics
 from .params import ScoringParams
 
 ComponentFormula = Callable[[Metrics, ScoringParams], float]
+Explanation = Callable[[Metrics, ScoringParams], dict[str, float | None]]
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Component:
     weight: str  # the ScoringParams field that weighs it
     formula: str  # the formula as the pages and the API describe it
     value: ComponentFormula
+    explain: Explanation | None = None  # the evidence behind the value (ratio, confidence, ...)
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class ScoringModel:
     name: str
     label: str
     components: tuple[Component, ...]
+    normalized: bool = False  # divide by the sum of the weights: a score in [0, 1] for any
+    zero_when_rugged: bool = False  # a rug is a state: score and smoothed score are 0
 
     @property
     def weights(self) -> tuple[str, ...]:
@@ -49,11 +55,24 @@ class ScoringModel:
         return {component.key: component.value(metrics, params) for component in self.components}
 
     def combine(self, values: Mapping[str, float], params: ScoringParams) -> float:
-        """score = sum over components of weight * value."""
-        return sum(
-            float(getattr(params, component.weight)) * values[component.key]
+        """score = sum over components of weight * value; divided by the sum of the weights
+        for a normalized model (0 when every weight is 0)."""
+        weights = [float(getattr(params, component.weight)) for component in self.components]
+        total = sum(w * values[c.key] for w, c in zip(weights, self.components, strict=True))
+        if not self.normalized:
+            return total
+        weight_sum = sum(weights)
+        return min(1.0, max(0.0, total / weight_sum)) if weight_sum > 0 else 0.0
+
+    def explain(
+        self, metrics: Metrics, params: ScoringParams
+    ) -> dict[str, dict[str, float | None]]:
+        """Per component with an explanation: the evidence behind its value."""
+        return {
+            component.key: component.explain(metrics, params)
             for component in self.components
-        )
+            if component.explain is not None
+        }
 
 
 class UnknownModelError(LookupError):
@@ -127,6 +146,96 @@ LEGACY = ScoringModel(
     ),
 )
 
+
+def _tx_accel_v2(m: Metrics, p: ScoringParams) -> float:
+    if is_young(m, p):
+        return 0.0
+    return c.acceleration(
+        m.tx_pace_5m,
+        m.tx_pace_rest,
+        activity=m.tx_5m,
+        full_activity=p.full_activity_tx_5m,
+        saturation=p.accel_saturation,
+    )
+
+
+def _vol_momentum_v2(m: Metrics, p: ScoringParams) -> float:
+    if is_young(m, p):
+        return 0.0
+    return c.acceleration(
+        m.vol_pace_5m,
+        m.vol_pace_rest,
+        activity=m.vol_5m,
+        full_activity=p.full_activity_vol_5m_usd,
+        saturation=p.accel_saturation,
+    )
+
+
+def _explain_tx(m: Metrics, p: ScoringParams) -> dict[str, float | None]:
+    return _evidence(m, p, m.tx_pace_5m, m.tx_pace_rest, m.tx_5m, p.full_activity_tx_5m)
+
+
+def _explain_vol(m: Metrics, p: ScoringParams) -> dict[str, float | None]:
+    return _evidence(m, p, m.vol_pace_5m, m.vol_pace_rest, m.vol_5m, p.full_activity_vol_5m_usd)
+
+
+def _explain_flow(m: Metrics, p: ScoringParams) -> dict[str, float | None]:
+    return {"confidence": c.activity_confidence(m.buys_5m + m.sells_5m, p.full_activity_tx_5m)}
+
+
+def _evidence(
+    m: Metrics, p: ScoringParams, pace_5m: float, pace_rest: float, activity: float, full: float
+) -> dict[str, float | None]:
+    ratio_value = c.pace_ratio(pace_5m, pace_rest)
+    return {
+        "ratio": None if math.isinf(ratio_value) else ratio_value,
+        "confidence": c.activity_confidence(activity, full),
+        "window_5m_minutes": m.window_5m_minutes,
+        "window_1h_minutes": m.window_1h_minutes,
+        "history_minutes": m.history_minutes,
+    }
+
+
+HYBRID_MOMENTUM_V2 = ScoringModel(
+    name="hybrid_momentum_v2",
+    label="Hybrid momentum v2",
+    normalized=True,
+    zero_when_rugged=True,
+    components=(
+        Component(
+            "tx_accel",
+            "Tx accel",
+            "w_tx",
+            "log-scaled pace ratio (last 5 min vs the rest of the hour) x activity, 0-1",
+            _tx_accel_v2,
+            _explain_tx,
+        ),
+        Component(
+            "vol_momentum",
+            "Vol mom",
+            "w_vol",
+            "log-scaled volume pace ratio x activity, 0-1",
+            _vol_momentum_v2,
+            _explain_vol,
+        ),
+        Component(
+            "token_freshness",
+            "Fresh",
+            "w_fresh",
+            "(T - hours) / T, 0-1",
+            lambda m, p: c.token_freshness(m.hours_since_migration, p.freshness_threshold_hours),
+        ),
+        Component(
+            "orderflow_imbalance",
+            "Buy press",
+            "w_oi",
+            "buy pressure (buys - sells) / trades, sell pressure 0, x activity, 0-1",
+            lambda m, p: c.buy_pressure(m.buys_5m, m.sells_5m, full_activity=p.full_activity_tx_5m),
+            _explain_flow,
+        ),
+    ),
+)
+
 MODELS: dict[str, ScoringModel] = {}
 
 
@@ -156,5 +265,6 @@ def weight_fields() -> tuple[str, ...]:
     return tuple(dict.fromkeys(weight for model in MODELS.values() for weight in model.weights))
 
 
+register_model(HYBRID_MOMENTUM_V2)
 register_model(HYBRID_MOMENTUM)
 register_model(LEGACY)

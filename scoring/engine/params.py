@@ -20,8 +20,25 @@ _NON_NEGATIVE = (
     "freshness_threshold_hours",
     "min_pool_liquidity_usd",
     "activation_min_liquidity_usd",
+    "young_minutes",
+    "thin_tx_5m",
+    "rug_min_peak_usd",
 )
-_FLOATS = (*_NON_NEGATIVE, "ewma_alpha", "min_score")
+# Scoring spec v2's constants that divide or scale: strictly positive.
+_POSITIVE = (
+    "full_activity_tx_5m",
+    "full_activity_vol_5m_usd",
+    "implausible_liquidity_factor",
+)
+_FRACTIONS = ("rug_liquidity_fraction", "rug_price_drop")  # in (0, 1]
+_FLOATS = (
+    *_NON_NEGATIVE,
+    *_POSITIVE,
+    *_FRACTIONS,
+    "ewma_alpha",
+    "min_score",
+    "accel_saturation",
+)
 _NAME_LISTS = ("excluded_dex_ids", "allowed_quote_symbols")
 
 
@@ -34,11 +51,11 @@ class ScoringParams:
     fails loudly at the start of a refresh instead of producing NaN scores.
     """
 
-    scoring_model_active: str = "hybrid_momentum"
-    w_tx: float = 0.25
-    w_vol: float = 0.25
-    w_fresh: float = 0.25
-    w_oi: float = 0.25
+    scoring_model_active: str = "hybrid_momentum_v2"
+    w_tx: float = 0.35
+    w_vol: float = 0.35
+    w_fresh: float = 0.15
+    w_oi: float = 0.15
     ewma_alpha: float = 0.3
     freshness_threshold_hours: float = 6.0
     min_score: float = 0.3
@@ -51,6 +68,16 @@ class ScoringParams:
     weight_l: float = 0.25
     weight_m: float = 0.20
     weight_t: float = 0.20
+    # Scoring spec v2 (docs/scoring.md, "Hybrid momentum v2").
+    young_minutes: float = 10.0
+    full_activity_tx_5m: float = 50.0
+    full_activity_vol_5m_usd: float = 5000.0
+    thin_tx_5m: float = 5.0
+    accel_saturation: float = 8.0
+    implausible_liquidity_factor: float = 20.0
+    rug_liquidity_fraction: float = 0.2
+    rug_min_peak_usd: float = 5000.0
+    rug_price_drop: float = 0.9
 
     def __post_init__(self) -> None:
         # Settings rows hand over Decimals and comma-separated strings; the math wants floats
@@ -66,6 +93,16 @@ class ScoringParams:
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        for name in _POSITIVE:
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        for name in _FRACTIONS:
+            value = getattr(self, name)
+            if not 0 < value <= 1:
+                raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+        if not (math.isfinite(self.accel_saturation) and self.accel_saturation > 1):
+            raise ValueError(f"accel_saturation must be above 1, got {self.accel_saturation!r}")
         if not 0 < self.ewma_alpha <= 1:
             raise ValueError(f"ewma_alpha must be in (0, 1], got {self.ewma_alpha!r}")
         if not math.isfinite(self.min_score):

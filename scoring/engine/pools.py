@@ -34,6 +34,9 @@ class PoolSnapshot:
     price_change_1h: float | None
     pair_created_at: datetime | None
     kept: bool
+    liquidity_quote: float | None = None  # liquidity.quote: the quote reserve, in quote tokens
+    price_native: float | None = None  # the base token's price in quote tokens
+    implausible: bool = False  # claims far more liquidity than its quote reserve backs
 
 
 def parse_pool(
@@ -71,14 +74,35 @@ def parse_pool(
         price_change_1h=reader.change("priceChange", "h1"),
         pair_created_at=reader.timestamp("pairCreatedAt"),
         kept=False,
+        liquidity_quote=reader.amount(
+            "liquidity", "quote", required=False, negative_code="negative_liquidity"
+        ),
+        price_native=reader.price("priceNative"),
     )
     if reader.issues:
         return None, tuple(reader.issues)
+    pool = replace(pool, implausible=is_implausible(pool, params))
     return replace(pool, kept=is_kept(pool, params)), ()
 
 
+def is_implausible(pool: PoolSnapshot, params: ScoringParams) -> bool:
+    """liquidity.usd > factor x 2 x the USD value of the quote reserve.
+
+    A two-sided pool holds about as much value in quote as in base, so its liquidity is about
+    twice its quote reserve; concentrated-liquidity pools have been seen claiming $1.9B against
+    $25 of USDC. The quote's USD price is priceUsd / priceNative. Unknown when a figure is
+    missing: then the pool is taken at its word.
+    """
+    usd, quote = pool.liquidity_usd, pool.liquidity_quote
+    if usd is None or quote is None or pool.price_usd is None or not pool.price_native:
+        return False
+    quote_usd = quote * pool.price_usd / pool.price_native
+    return usd > params.implausible_liquidity_factor * 2 * quote_usd
+
+
 def is_kept(pool: PoolSnapshot, params: ScoringParams) -> bool:
-    """Kept = dexId not excluded, quote symbol allowed, liquidity.usd >= min_pool_liquidity_usd.
+    """Kept = dexId not excluded, quote symbol allowed, liquidity.usd >= min_pool_liquidity_usd,
+    and a liquidity the pool's quote reserve can back (``is_implausible``).
 
     Names compare case-insensitively: staff type "sol" as readily as "SOL".
     """
@@ -88,6 +112,7 @@ def is_kept(pool: PoolSnapshot, params: ScoringParams) -> bool:
         and pool.quote_symbol.casefold() in allowed
         and pool.liquidity_usd is not None
         and pool.liquidity_usd >= params.min_pool_liquidity_usd
+        and not pool.implausible
     )
 
 

@@ -16,6 +16,7 @@ def metric_warnings(metrics: Metrics, previous_pool_count: int | None) -> tuple[
     """Every warning ``metrics`` deserve, in a fixed order."""
     found = (
         _no_kept_pools(metrics),
+        _implausible_liquidity(metrics),
         _liquidity_without_trades(metrics),
         _trades_without_price_move(metrics),
         _extreme_price_change(metrics),
@@ -40,6 +41,16 @@ def _no_kept_pools(metrics: Metrics) -> QualityIssue | None:
     if metrics.pool_count > 0:
         return None
     return warning("no_kept_pools", "no pool passes the kept-pool filter; scored on freshness only")
+
+
+def _implausible_liquidity(metrics: Metrics) -> QualityIssue | None:
+    if not metrics.implausible_pools:
+        return None
+    return warning(
+        "implausible_liquidity",
+        f"{metrics.implausible_pools} pool(s) left out: liquidity.usd is far beyond what their "
+        "quote reserve backs",
+    )
 
 
 def _liquidity_without_trades(metrics: Metrics) -> QualityIssue | None:

@@ -26,10 +26,10 @@ from scoring.engine import (
     FINAL_SCORE,
     Aggregation,
     EwmaState,
-    Metrics,
     QualityIssue,
     ScoringParams,
     evaluate,
+    metrics_from_json,
 )
 from scoring.models import ScoringSettings, TokenScore
 from scoring.services.refresh import _apply, _snapshot
@@ -37,7 +37,7 @@ from tokens.models import Token
 
 CHUNK_SIZE = 500
 RECALCULATED = "recalculated"  # metrics key marking a snapshot this service wrote
-METRIC_FIELDS = tuple(field.name for field in dataclasses.fields(Metrics))
+
 # A recalculation rewrites the score and the EWMA state, nothing the refresh path owns
 # (status, lease, last_updated_at, pools): a refresh running alongside keeps its schedule.
 TOKEN_FIELDS = [
@@ -48,6 +48,7 @@ TOKEN_FIELDS = [
     "raw_components",
     "smoothed_components",
     "metrics",
+    "flags",
     "ewma_state",
     "recent_good_scores",
 ]
@@ -64,14 +65,6 @@ class RecalculateReport:
     skipped: int = 0  # no stored inputs to score
     settings_version: int | None = None
     seconds: float = 0.0
-
-
-def metrics_from_json(data: Mapping[str, Any]) -> Metrics | None:
-    """The engine's Metrics from ``Metrics.to_json()`` (extra keys ignored); None when an
-    input is missing, as on fallback and emergency snapshots."""
-    if any(name not in data for name in METRIC_FIELDS):
-        return None
-    return Metrics(**{name: data[name] for name in METRIC_FIELDS})
 
 
 def issues_from_json(data: Mapping[str, Any]) -> tuple[QualityIssue, ...]:

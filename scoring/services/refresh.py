@@ -50,6 +50,8 @@ TOKEN_FIELDS = [
     "tx_5m",
     "volume_5m",
     "pool_count",
+    "flags",
+    "peak_liquidity_usd",
     "ewma_state",
     "recent_good_scores",
 ]
@@ -152,6 +154,7 @@ def _score_one(
             migrated_at=token.migrated_at,
             now=now,
             previous_pool_count=token.pool_count if token.scored_at else None,
+            previous_peak_usd=token.peak_liquidity_usd,
         )
     evaluation = evaluate(
         aggregation,
@@ -192,6 +195,7 @@ def _apply(
     token.raw_components = evaluation.raw_components
     token.smoothed_components = evaluation.smoothed_components
     token.metrics = evaluation.metrics
+    token.flags = list(evaluation.flags)
     if evaluation.advances_ewma:
         state = evaluation.ewma_state()
         assert state is not None
@@ -208,6 +212,7 @@ def _apply(
     token.tx_5m = metrics.tx_5m
     token.volume_5m = metrics.vol_5m
     token.pool_count = metrics.pool_count
+    token.peak_liquidity_usd = metrics.peak_liquidity_usd
     token.name = (aggregation.name or token.name)[:200]
     token.symbol = (aggregation.symbol or token.symbol)[:64]
     token.image_url = (aggregation.image_url or token.image_url)[:500]
@@ -225,6 +230,7 @@ def _snapshot(
         scoring_model=evaluation.scoring_model,
         metrics=evaluation.metrics,
         settings_version=version,
+        flags=list(evaluation.flags),
         created_at=now,
     )
 

@@ -17,12 +17,35 @@ EDITABLE_FIELDS = tuple(
     if getattr(field, "editable", False) and field.name not in {"id", "note"}
 )
 
+
+def _weight_groups() -> list[tuple[tuple[str, ...], list[str]]]:
+    """Each distinct set of weight fields with the models that read it (v1 and v2 share)."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for model in MODELS.values():
+        groups.setdefault(model.weights, []).append(model.label)
+    return list(groups.items())
+
+
 # The settings as the settings page and the admin group them; each model's weights come from
 # its declaration, so a new model brings its own group.
 SETTINGS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Model", ("scoring_model_active",)),
-    *((f"{model.label} weights", model.weights) for model in MODELS.values()),
+    *((f"{' and '.join(labels)} weights", weights) for weights, labels in _weight_groups()),
     ("Smoothing and thresholds", ("ewma_alpha", "freshness_threshold_hours", "min_score")),
+    (
+        "Momentum v2: evidence and rugs",
+        (
+            "young_minutes",
+            "full_activity_tx_5m",
+            "full_activity_vol_5m_usd",
+            "thin_tx_5m",
+            "accel_saturation",
+            "implausible_liquidity_factor",
+            "rug_liquidity_fraction",
+            "rug_min_peak_usd",
+            "rug_price_drop",
+        ),
+    ),
     ("Refresh cadence", ("hot_interval_sec", "cold_interval_sec")),
     ("Pools counted", ("min_pool_liquidity_usd", "excluded_dex_ids", "allowed_quote_symbols")),
     (

@@ -17,7 +17,8 @@ from tests.factories import TokenFactory, TokenScoreFactory
 from tests.queue import queued_tasks
 from tokens.models import Token
 
-pytestmark = pytest.mark.django_db
+# Exact numbers of scoring spec v1 on its own weights.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("v1_settings")]
 
 T0 = datetime(2025, 9, 18, 10, 0, tzinfo=UTC)
 T1 = T0 + timedelta(minutes=2)
@@ -80,7 +81,7 @@ def observed_token(*, with_history: bool = True, **metrics_extra: Any) -> Token:
 
 
 @pytest.fixture
-def trade_pace_only(db: None) -> None:
+def trade_pace_only(v1_settings: None) -> None:
     scoring_settings_save(
         changes={"w_tx": 1.0, "w_vol": 0.0, "w_fresh": 0.0, "w_oi": 0.0, "ewma_alpha": 0.5}
     )

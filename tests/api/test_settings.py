@@ -19,21 +19,21 @@ def patch(client: Client, body: Any, **headers: str) -> Any:
 
 
 def test_anyone_reads_the_active_settings_and_their_version(client: Client) -> None:
-    default = ScoringSettings.objects.get(version=1)
+    default = ScoringSettings.objects.get(version=2)  # the migrations' move to spec v2
 
     response = client.get(URL)
 
     assert response.status_code == 200
     assert response.json() == {
-        "version": 1,
+        "version": 2,
         "created_at": default.created_at.isoformat().replace("+00:00", "Z"),
         "created_by": None,
-        "note": "Defaults of the scoring spec v1.",
-        "scoring_model_active": "hybrid_momentum",
-        "w_tx": 0.25,
-        "w_vol": 0.25,
-        "w_fresh": 0.25,
-        "w_oi": 0.25,
+        "note": "Scoring spec v2 (hybrid_momentum_v2) with its default weights.",
+        "scoring_model_active": "hybrid_momentum_v2",
+        "w_tx": 0.35,
+        "w_vol": 0.35,
+        "w_fresh": 0.15,
+        "w_oi": 0.15,
         "ewma_alpha": 0.3,
         "freshness_threshold_hours": 6.0,
         "min_score": 0.3,
@@ -51,6 +51,15 @@ def test_anyone_reads_the_active_settings_and_their_version(client: Client) -> N
         "weight_m": 0.2,
         "weight_t": 0.2,
         "snapshot_retention_days": 14,
+        "young_minutes": 10.0,
+        "full_activity_tx_5m": 50.0,
+        "full_activity_vol_5m_usd": 5000.0,
+        "thin_tx_5m": 5.0,
+        "accel_saturation": 8.0,
+        "implausible_liquidity_factor": 20.0,
+        "rug_liquidity_fraction": 0.2,
+        "rug_min_peak_usd": 5000.0,
+        "rug_price_drop": 0.9,
     }
 
 
@@ -59,11 +68,11 @@ def test_staff_patch_saves_a_new_version_by_them(staff_client: Client) -> None:
 
     data = response.json()
     assert response.status_code == 200
-    assert (data["version"], data["created_by"], data["note"]) == (2, "staff", "favour trade pace")
-    assert (data["w_tx"], data["ewma_alpha"], data["w_vol"]) == (0.4, 1.0, 0.25)
+    assert (data["version"], data["created_by"], data["note"]) == (3, "staff", "favour trade pace")
+    assert (data["w_tx"], data["ewma_alpha"], data["w_vol"]) == (0.4, 1.0, 0.35)
     active = ScoringSettings.objects.active()
-    assert (active.version, active.w_tx, active.ewma_alpha) == (2, 0.4, 1.0)
-    assert ScoringSettings.objects.get(version=1).w_tx == 0.25  # versions are never edited
+    assert (active.version, active.w_tx, active.ewma_alpha) == (3, 0.4, 1.0)
+    assert ScoringSettings.objects.get(version=2).w_tx == 0.35  # versions are never edited
 
 
 def test_a_staff_api_token_may_patch(client: Client, staff_token: str) -> None:
@@ -120,7 +129,7 @@ def test_bad_values_answer_400_field_by_field_and_save_nothing(
             "fields": fields,
         }
     }
-    assert ScoringSettings.objects.count() == 1
+    assert ScoringSettings.objects.count() == 2  # the versions the migrations write
 
 
 def test_malformed_json_is_400(staff_client: Client) -> None:
@@ -133,7 +142,7 @@ def test_an_anonymous_patch_is_401(client: Client) -> None:
     response = patch(client, {"w_tx": 0.4})
 
     assert (response.status_code, response.json()["error"]["code"]) == (401, "not_authenticated")
-    assert ScoringSettings.objects.count() == 1
+    assert ScoringSettings.objects.count() == 2  # the versions the migrations write
 
 
 def test_a_non_staff_patch_is_403_even_with_an_api_token(

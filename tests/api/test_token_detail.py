@@ -10,7 +10,8 @@ from tests.api.conftest import KNOWN_JSON, MINT, RAW, SMOOTHED
 from tests.factories import PoolFactory, TokenFactory, TokenScoreFactory, fake_address
 from tokens.models import Token
 
-pytestmark = pytest.mark.django_db
+# Snapshots of spec v1, shown under the settings v1 shipped with.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("v1_settings")]
 
 T0 = datetime(2025, 9, 18, 10, 0, tzinfo=UTC)
 
@@ -40,6 +41,7 @@ def snapshot_json(row: Any) -> dict[str, Any]:
         "scoring_model": "hybrid_momentum",
         "metrics": {"data_quality_ok": True, "data_quality_issues": [], "fallback": None},
         "settings_version": 1,
+        "flags": [],
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
     }
 

@@ -18,7 +18,8 @@ from tests.pages.html import Node, parse
 from tests.queue import queued_tasks
 from tokens.models import Token
 
-pytestmark = pytest.mark.django_db
+# Snapshots of spec v1, shown under the settings v1 shipped with.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("v1_settings")]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

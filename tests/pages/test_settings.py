@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from scoring.models import ScoringSettings
-from scoring.services.settings import scoring_settings_save
+from scoring.services.settings import EDITABLE_FIELDS, scoring_settings_save
 from tests.pages.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -15,33 +15,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def form_data(**changes: object) -> dict[str, object]:
     """What the browser posts for the active settings, with `changes`."""
     active = ScoringSettings.objects.active()
-    data: dict[str, object] = {
-        name: getattr(active, name)
-        for name in (
-            "scoring_model_active",
-            "w_tx",
-            "w_vol",
-            "w_fresh",
-            "w_oi",
-            "ewma_alpha",
-            "freshness_threshold_hours",
-            "min_score",
-            "hot_interval_sec",
-            "cold_interval_sec",
-            "min_pool_liquidity_usd",
-            "excluded_dex_ids",
-            "allowed_quote_symbols",
-            "activation_min_liquidity_usd",
-            "activation_rule",
-            "monitoring_timeout_hours",
-            "archive_below_hours",
-            "weight_s",
-            "weight_l",
-            "weight_m",
-            "weight_t",
-            "snapshot_retention_days",
-        )
-    }
+    data: dict[str, object] = {name: getattr(active, name) for name in EDITABLE_FIELDS}
     data["note"] = ""
     data.update(changes)
     return data
@@ -69,7 +43,7 @@ def test_anonymous_users_cannot_post_settings(client: Client) -> None:
     response = client.post("/settings/", form_data(w_tx=5))
 
     assert response.status_code == 302
-    assert ScoringSettings.objects.count() == 1
+    assert ScoringSettings.objects.count() == 2  # the versions the migrations write
 
 
 def test_the_form_shows_the_active_version(staff_client: Client) -> None:
@@ -81,13 +55,14 @@ def test_the_form_shows_the_active_version(staff_client: Client) -> None:
     assert response.status_code == 200
     assert html.find("input", name="w_tx").attrs["value"] == "0.4"
     assert "value" not in html.find("input", name="note").attrs  # a note is per version
-    assert html.find("h1").text() == "Scoring settings active: v2"
+    assert html.find("h1").text() == "Scoring settings active: v3"
     legends = [legend.text() for legend in html.find_all("legend")]
     assert legends == [
         "Model",
-        "Hybrid momentum weights",
+        "Hybrid momentum v2 and Hybrid momentum weights",
         "Legacy weights",
         "Smoothing and thresholds",
+        "Momentum v2: evidence and rugs",
         "Refresh cadence",
         "Pools counted",
         "Lifecycle",
@@ -106,24 +81,33 @@ def test_the_history_lists_each_version_with_what_it_changed(staff_client: Clien
     rows = parse(response.content).find("table", class_="versions").find("tbody").find_all("tr")
     assert [[td.text() for td in row.find_all("td")] for row in rows] == [
         [
-            "v3 active",
+            "v4 active",
             rows[0].find_all("td")[1].text(),
             "—",
-            "hybrid_momentum",
+            "hybrid_momentum_v2",
             "ewma_alpha 0.3 → 0.5",
             "",
         ],
         [
-            "v2",
+            "v3",
             rows[1].find_all("td")[1].text(),
             "—",
-            "hybrid_momentum",
-            "w_tx 0.25 → 0.4 min_score 0.3 → 0.5",
+            "hybrid_momentum_v2",
+            "w_tx 0.35 → 0.4 min_score 0.3 → 0.5",
             "hotter",
         ],
         [
-            "v1",
+            "v2",
             rows[2].find_all("td")[1].text(),
+            "—",
+            "hybrid_momentum_v2",
+            "scoring_model_active hybrid_momentum → hybrid_momentum_v2 w_tx 0.25 → 0.35 "
+            "w_vol 0.25 → 0.35 w_fresh 0.25 → 0.15 w_oi 0.25 → 0.15",
+            "Scoring spec v2 (hybrid_momentum_v2) with its default weights.",
+        ],
+        [
+            "v1",
+            rows[3].find_all("td")[1].text(),
             "—",
             "hybrid_momentum",
             "initial",
@@ -138,13 +122,13 @@ def test_saving_stores_a_new_version_and_redirects(staff_client: Client) -> None
     active = ScoringSettings.objects.active()
     assert response.redirect_chain == [("/settings/", 302)]
     assert (active.version, active.w_tx, active.note, active.created_by.username) == (
-        2,
+        3,
         0.5,
         "tx matters",
         "staff",
     )
     assert parse(response.content).find("ul", class_="messages").text() == (
-        "Saved as version 2 (w_tx): it applies from the next refresh on."
+        "Saved as version 3 (w_tx): it applies from the next refresh on."
     )
 
 
@@ -161,13 +145,13 @@ def test_an_invalid_value_shows_a_message_and_stores_nothing(staff_client: Clien
         "Weight: volume momentum": "Ensure this value is greater than or equal to 0.0.",
         "Ewma alpha": "EWMA alpha must be above 0 and at most 1 (got 1.5).",
     }
-    assert ScoringSettings.objects.count() == 1
+    assert ScoringSettings.objects.count() == 2  # the versions the migrations write
 
 
 def test_an_unchanged_form_stores_no_version(staff_client: Client) -> None:
     response = staff_client.post("/settings/", form_data(note="just a note"), follow=True)
 
-    assert ScoringSettings.objects.count() == 1
+    assert ScoringSettings.objects.count() == 2  # the versions the migrations write
     assert parse(response.content).find("ul", class_="messages").text() == (
         "Nothing changed: no new version was stored."
     )
@@ -180,11 +164,11 @@ def test_an_htmx_save_answers_with_the_panel_and_the_new_history(staff_client: C
     assert response.status_code == 200
     assert response.content.lstrip().startswith(b'<div id="settings-panel"')
     assert html.find("ul", class_="messages").text() == (
-        "Saved as version 2 (w_oi): it applies from the next refresh on."
+        "Saved as version 3 (w_oi): it applies from the next refresh on."
     )
     assert html.find("input", name="w_oi").attrs["value"] == "0.1"
-    assert html.find("tr", data_version="2").find("td", class_="changes").text() == (
-        "w_oi 0.25 → 0.1"
+    assert html.find("tr", data_version="3").find("td", class_="changes").text() == (
+        "w_oi 0.15 → 0.1"
     )
 
 
@@ -196,7 +180,7 @@ def test_an_htmx_save_with_errors_answers_with_the_panel(staff_client: Client) -
     assert html.find("div", class_="invalid").find("div", class_="field-errors").text() == (
         "Ensure this value is greater than or equal to 5."
     )
-    assert ScoringSettings.objects.count() == 1
+    assert ScoringSettings.objects.count() == 2  # the versions the migrations write
 
 
 def test_the_page_works_on_the_defaults_when_no_version_is_stored(staff_client: Client) -> None:
@@ -207,4 +191,4 @@ def test_the_page_works_on_the_defaults_when_no_version_is_stored(staff_client: 
     html = parse(response.content)
     assert html.find("h1").text() == "Scoring settings active: v— (defaults)"
     assert html.find("tr", class_="empty").text() == "No stored version: the defaults apply."
-    assert html.find("input", name="w_tx").attrs["value"] == "0.25"
+    assert html.find("input", name="w_tx").attrs["value"] == "0.35"

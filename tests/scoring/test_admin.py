@@ -25,11 +25,19 @@ def form_data(settings: ScoringSettings, **changes: object) -> dict[str, object]
     return data
 
 
-def test_the_migrations_create_version_one_with_the_documented_defaults() -> None:
-    settings = ScoringSettings.objects.get()
+def test_the_migrations_write_v1_then_move_to_spec_v2_with_its_weights() -> None:
+    first, settings = ScoringSettings.objects.order_by("version")
 
-    assert (settings.version, settings.scoring_model_active) == (1, "hybrid_momentum")
-    assert (settings.w_tx, settings.w_vol, settings.w_fresh, settings.w_oi) == (0.25,) * 4
+    assert (first.version, first.scoring_model_active) == (1, "hybrid_momentum")
+    assert (first.w_tx, first.w_vol, first.w_fresh, first.w_oi) == (0.25,) * 4
+    assert (settings.version, settings.scoring_model_active) == (2, "hybrid_momentum_v2")
+    assert (settings.w_tx, settings.w_vol, settings.w_fresh, settings.w_oi) == (
+        0.35,
+        0.35,
+        0.15,
+        0.15,
+    )
+    assert (settings.young_minutes, settings.accel_saturation) == (10.0, 8.0)
     assert (
         settings.ewma_alpha,
         settings.min_score,
@@ -47,7 +55,7 @@ def test_saving_in_admin_creates_a_new_version_and_keeps_the_old(staff_client: C
 
     assert response.status_code == 302
     versions = list(ScoringSettings.objects.order_by("version").values_list("version", "w_tx"))
-    assert versions == [(1, 0.25), (2, 0.5)]
+    assert versions == [(1, 0.25), (2, 0.35), (3, 0.5)]
     newest = ScoringSettings.objects.active()
     assert (newest.note, newest.created_by.is_staff) == ("more tx", True)
 
@@ -70,7 +78,7 @@ def test_admin_refuses_bad_values_with_a_message(
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors[field] == [message]
-    assert ScoringSettings.objects.count() == 1
+    assert ScoringSettings.objects.count() == 2  # the versions the migrations write
 
 
 def test_settings_cannot_be_deleted(staff_client: Client) -> None:

@@ -16,7 +16,8 @@ from tests.factories import TokenFactory, fake_address
 from tests.pairs import FakeDexScreener, pair
 from tokens.models import Pool, Token
 
-pytestmark = pytest.mark.django_db
+# Exact numbers of scoring spec v1 on its own weights.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("v1_settings")]
 
 # The example pair (tests/data/pair_example.json), scored by hand with the default weights:
 # tx_5m = 529 + 424 = 953, tx_1h = 4523 + 4357 = 8880

@@ -7,7 +7,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from scoring.engine import MODELS
+from scoring.engine import FLAGS, MODELS
+from scoring.engine.flags import MEANINGS
 from scoring.models import TokenScore
 from scoring.selectors import DEFAULT_SORT, SORTS
 from tokens.models import POOL_DATA_FIELDS, Pool, Token
@@ -95,6 +96,18 @@ class MetricsField(serializers.JSONField):
     pass
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": list(FLAGS)},
+        "description": "What the data says beside the score: "
+        + "; ".join(f"`{flag}`: {meaning}" for flag, meaning in MEANINGS.items()),
+    }
+)
+class FlagsField(serializers.JSONField):
+    pass
+
+
 # --- Responses -------------------------------------------------------------------------------
 def json_value(value: Any, zone: tzinfo) -> Any:
     """A column value as DRF renders it: datetimes in ISO 8601 in `zone`, UTC as `Z`."""
@@ -117,6 +130,7 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
     raw_components = ComponentsField(read_only=True)
     smoothed_components = ComponentsField(read_only=True)
     metrics = MetricsField(read_only=True)
+    flags = FlagsField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True, help_text="When moon first saw it.")
     scored_at = serializers.DateTimeField(
         allow_null=True, read_only=True, help_text="When the latest snapshot was written."
@@ -149,6 +163,7 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
             "tx_5m",
             "volume_5m",
             "pool_count",
+            "flags",
             "migrated_at",
             "created_at",
             "scored_at",
@@ -161,6 +176,7 @@ class SnapshotSerializer(serializers.ModelSerializer[TokenScore]):
     raw_components = ComponentsField(read_only=True)
     smoothed_components = ComponentsField(read_only=True)
     metrics = MetricsField(read_only=True)
+    flags = FlagsField(read_only=True)
 
     class Meta:
         model = TokenScore
@@ -173,6 +189,7 @@ class SnapshotSerializer(serializers.ModelSerializer[TokenScore]):
             "scoring_model",
             "metrics",
             "settings_version",
+            "flags",
             "created_at",
         ]
         read_only_fields = fields

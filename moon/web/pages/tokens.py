@@ -18,7 +18,7 @@ from moon.lib.queue import QueueUnavailable
 from moon.lib.templatetags.moon_format import count, num, price, usd
 from moon.web.charts import Snapshot, score_chart
 from moon.web.pages.token_forms import TokenFilterForm
-from scoring.engine import MODELS, Component, get_model
+from scoring.engine import MODELS, Component, ScoringModel, get_model, metrics_from_json
 from scoring.models import DEFAULTS, ScoringSettings
 from scoring.selectors import DEFAULT_SORT, TokenFilters, token_list, token_score_history
 from scoring.services.enqueue import token_refresh_enqueue
@@ -34,10 +34,13 @@ CHART_SNAPSHOTS = 500  # the chart's span: 500 snapshots are ~4h of a hot token
 RECENT_SNAPSHOTS = 20
 
 
-def model_components(scoring_model: str) -> tuple[Component, ...]:
-    """The declared components of `scoring_model`, or of the default model if it is unknown."""
-    model = MODELS.get(scoring_model) or get_model(DEFAULTS.scoring_model_active)
-    return model.components
+def scoring_model(name: str) -> ScoringModel:
+    """The declared model called `name`, or the default model if it is unknown."""
+    return MODELS.get(name) or get_model(DEFAULTS.scoring_model_active)
+
+
+def model_components(name: str) -> tuple[Component, ...]:
+    return scoring_model(name).components
 
 
 # --- Dashboard --------------------------------------------------------------------------------
@@ -170,8 +173,9 @@ class ComponentRow:
     raw: float | None
     smoothed: float | None
     weight: float | None
-    contribution: float | None  # weight x smoothed
+    contribution: float | None  # weight x smoothed (over the weights' sum for a normalized model)
     bar_percent: float  # |contribution| against the largest one, for the bar
+    evidence: Mapping[str, float | None]  # what the value rests on: ratio, confidence, windows
 
 
 @dataclass(frozen=True)
@@ -222,18 +226,29 @@ FALLBACK_NOTES = {
 
 
 def component_rows(token: Token, weights: ScoringSettings) -> list[ComponentRow]:
-    """Raw and smoothed value, weight and contribution (weight x smoothed) of each component."""
-    components = model_components(token.scoring_model or weights.scoring_model_active)
+    """Raw and smoothed value, weight and contribution of each component, with the evidence
+    (pace ratio, activity confidence, window coverage) a model declares behind it."""
+    model = scoring_model(token.scoring_model or weights.scoring_model_active)
+    params = weights.to_params()
     raw, smoothed = token.raw_components or {}, token.smoothed_components or {}
+    stored = metrics_from_json(token.metrics or {})
+    evidence = model.explain(stored, params) if stored is not None else {}
+    scale = sum(getattr(weights, c.weight) for c in model.components) if model.normalized else 1.0
     values = []
-    for component in components:
+    for component in model.components:
         weight = getattr(weights, component.weight, None)
         value = smoothed.get(component.key)
-        contribution = weight * value if weight is not None and value is not None else None
+        contribution = (
+            weight * value / scale if weight is not None and value is not None and scale else None
+        )
         values.append((component, raw.get(component.key), value, weight, contribution))
     largest = max((abs(v[4]) for v in values if v[4] is not None), default=0.0)
     return [
-        ComponentRow(*v, bar_percent=100 * abs(v[4]) / largest if v[4] and largest else 0.0)
+        ComponentRow(
+            *v,
+            bar_percent=100 * abs(v[4]) / largest if v[4] and largest else 0.0,
+            evidence=evidence.get(v[0].key, {}),
+        )
         for v in values
     ]
 
@@ -282,6 +297,7 @@ def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
         "recent": list(reversed(history[-RECENT_SNAPSHOTS:])),
         "components": component_rows(token, weights),
         "weights": weights,
+        "normalized": scoring_model(token.scoring_model or weights.scoring_model_active).normalized,
         "scoring": active,
         "metrics": metric_rows(metrics),
         "issues": metrics.get("data_quality_issues") or [],

@@ -45,3 +45,53 @@ def sandbox() -> Iterator[SandboxHandle]:
 @pytest.fixture
 def mints(sandbox: SandboxHandle) -> list[str]:
     return [token["mint"] for token in sandbox.tokens()]
+
+
+# One graduation per chain trait a risk panel reads, forced at the start, then 20 s so they
+# are finalized: the account tests read them (module-scoped, read-only).
+BENIGN = {
+    "token_program": "spl-token-2022",
+    "extension": None,
+    "mint_authority": False,
+    "freeze_authority": False,
+    "holders": "spread",
+    "burn_share": 0.0,
+    "burned": 0,
+}
+VARIANTS = {
+    "plain": BENIGN,
+    "legacy": {**BENIGN, "token_program": "spl-token"},
+    "authorities": {**BENIGN, "mint_authority": True, "freeze_authority": True},
+    "concentrated": {**BENIGN, "holders": "concentrated"},
+    "creator": {**BENIGN, "holders": "creator"},
+    "burn": {**BENIGN, "burn_share": 0.02, "burned": 400_000_000_000},
+    **{
+        name: {**BENIGN, "extension": name, "freeze_authority": name == "defaultAccountState"}
+        for name in (
+            "permanentDelegate",
+            "transferHook",
+            "transferFeeConfig",
+            "defaultAccountState",
+            "nonTransferable",
+        )
+    },
+}
+FORCED_AT = START_MS + 20_000
+
+
+@pytest.fixture(scope="module")
+def forced() -> Iterator[tuple[SandboxHandle, dict[str, dict[str, Any]]]]:
+    with running_sandbox(QUIET) as handle:
+        tokens = {name: handle.migrate_now(traits=traits) for name, traits in VARIANTS.items()}
+        handle.advance(ms=FORCED_AT - START_MS)
+        yield handle, tokens
+
+
+@pytest.fixture
+def chain(forced: tuple[SandboxHandle, dict[str, dict[str, Any]]]) -> SandboxHandle:
+    return forced[0]
+
+
+@pytest.fixture
+def tokens(forced: tuple[SandboxHandle, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    return forced[1]

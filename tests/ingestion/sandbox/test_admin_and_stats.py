@@ -88,8 +88,8 @@ def test_ground_truth_lists_graduated_and_launched_tokens(sandbox: SandboxHandle
     assert everything["count"] == 40
     first = page["tokens"][0]
     assert list(first) == [
-        "mint", "name", "symbol", "signature", "story", "created_at_ms", "migrated_at_ms",
-        "pump_at_ms", "rug_at_ms", "pools",
+        "mint", "name", "symbol", "uri", "creator", "create_signature", "signature", "story",
+        "created_at_ms", "migrated_at_ms", "pump_at_ms", "rug_at_ms", "pools", "risk",
     ]  # fmt: skip
     assert first["migrated_at_ms"] < START_MS
     assert [t["migrated_at_ms"] for t in everything["tokens"]] == sorted(

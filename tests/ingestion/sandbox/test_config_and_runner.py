@@ -51,6 +51,27 @@ def test_arguments_set_the_market_and_the_faults() -> None:
     )
 
 
+def test_arguments_set_the_solana_rpc_faults() -> None:
+    config = parse(
+        "--rpc-latency-ms", "40", "--rpc-rate-limit", "100", "--rpc-error-rate", "0.2",
+        "--rpc-error", "node_behind", "--rpc-error-method", "getTransaction",
+        "--rpc-no-token-index", "--rpc-history-horizon-s", "7200", "--rpc-history-mode",
+        "missing", "--ws-omit-migration-rate", "0.1",
+    )  # fmt: skip
+
+    assert config.faults == FaultSettings(
+        rpc_latency_ms=40,
+        rpc_rate_limit=100,
+        rpc_error_rate=0.2,
+        rpc_error="node_behind",
+        rpc_error_method="getTransaction",
+        rpc_no_token_index=True,
+        rpc_history_horizon_s=7200.0,
+        rpc_history_mode="missing",
+        ws_omit_migration_rate=0.1,
+    )
+
+
 def test_django_style_options_with_foreign_keys_are_accepted() -> None:
     options = {"verbosity": 1, "settings": None, "seed": 3, "speed": None, "latency_ms": 10}
 
@@ -72,7 +93,7 @@ def test_a_bad_fault_option_is_refused() -> None:
 
 @pytest.mark.timeout(20)
 def test_run_sandbox_serves_until_stopped() -> None:
-    async def scenario() -> tuple[int, str]:
+    async def scenario() -> tuple[int, str, str]:
         stop = asyncio.Event()
         ready: asyncio.Queue[SandboxServer] = asyncio.Queue()
         task = asyncio.create_task(run_sandbox(quiet(), stop, ready.put_nowait))
@@ -81,10 +102,11 @@ def test_run_sandbox_serves_until_stopped() -> None:
             status = (await client.get(f"{server.http_url}/_sandbox/stats")).status_code
         stop.set()
         await asyncio.wait_for(task, 10)
-        return status, server.ws_url
+        return status, server.ws_url, server.rpc_url
 
-    status, ws_url = asyncio.run(scenario())
+    status, ws_url, rpc_url = asyncio.run(scenario())
 
     assert status == 200
     assert ws_url.startswith("ws://127.0.0.1:")
     assert ws_url.endswith("/api/data")
+    assert rpc_url == ws_url.replace("ws://", "http://").replace("/api/data", "/solana")

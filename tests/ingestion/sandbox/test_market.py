@@ -12,8 +12,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingestion.clients.base58 import is_valid_mint as is_address
 from ingestion.sandbox import Market
+from ingestion.sandbox.keys import is_address
 from tests.ingestion.sandbox.conftest import START_MS
 
 MINUTE = 60_000

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scoring.engine import Metrics, PoolSnapshot
+from scoring.engine import Metrics, PoolSnapshot, ScoringParams
 
 MINT = "5446sW7E8jCzLXnT9npZNfDwBnQugVc3XdfEbqPBpump"
 OTHER_MINT = "So11111111111111111111111111111111111111112"
@@ -121,3 +121,9 @@ _POOL = PoolSnapshot(
 def make_pool(**overrides: Any) -> PoolSnapshot:
     """A kept raydium pool with $1,000 liquidity and ``overrides``."""
     return replace(_POOL, **overrides)
+
+
+# Spec v1 with the weights its own spec used: the tests of v1's exact numbers pin it.
+V1 = ScoringParams(
+    scoring_model_active="hybrid_momentum", w_tx=0.25, w_vol=0.25, w_fresh=0.25, w_oi=0.25
+)

@@ -17,6 +17,7 @@ from .builders import (
     EXAMPLE_PAIR_ADDRESS,
     MINT,
     OTHER_MINT,
+    V1,
     example_pair,
     make_pair,
 )
@@ -54,6 +55,8 @@ def test_it_types_the_example_pair() -> None:
             price_change_1h=418.0,
             pair_created_at=datetime(2026, 3, 2, 4, 59, 21, tzinfo=UTC),
             kept=True,
+            liquidity_quote=217.6554,
+            price_native=2.44e-06,
         ),
     )
 
@@ -76,6 +79,16 @@ def test_it_aggregates_the_example_pair_into_exact_metrics() -> None:
         dp5=0.035,  # 3.5 / 100
         dp15=1.045,  # 418 / 400
         hours_since_migration=1.5,  # 90 minutes after pairCreatedAt, migrated_at unknown
+        history_minutes=90.0,
+        tx_pace_5m=190.6,  # 953 / 5
+        tx_pace_rest=(8880 - 953) / 55,  # the other 55 minutes of a full hour
+        vol_pace_5m=54232.17 / 5,
+        vol_pace_rest=(305644.82 - 54232.17) / 55,
+        window_5m_minutes=5.0,
+        window_1h_minutes=60.0,
+        dp60=4.18,
+        implausible_pools=0,
+        peak_liquidity_usd=36295.05,
     )
     assert aggregation.issues == ()
     assert aggregation.critical is False
@@ -91,9 +104,7 @@ def test_it_reads_the_token_identity_from_the_pair() -> None:
 
 
 def test_it_scores_the_example_pair_end_to_end() -> None:
-    evaluation = evaluate(
-        _aggregate([example_pair()]), ScoringParams(), previous=None, recent_good_smoothed=[]
-    )
+    evaluation = evaluate(_aggregate([example_pair()]), V1, previous=None, recent_good_smoothed=[])
 
     # tx_accel 190.6/148 = 1.2878378; vol_momentum 650786.04/305644.82 = 2.1292232;
     # freshness (6-1.5)/6 = 0.75; imbalance 105/953 = 0.1101784
@@ -196,6 +207,14 @@ def test_it_sums_the_kept_pools_and_picks_the_most_liquid_as_primary() -> None:
         dp5=0.04,  # 4 / 100
         dp15=-0.05,  # -20 / 400
         hours_since_migration=None,
+        tx_pace_5m=14 / 5,  # no pairCreatedAt: full windows
+        tx_pace_rest=(140 - 14) / 55,
+        vol_pace_5m=200 / 5,
+        vol_pace_rest=(2_000 - 200) / 55,
+        window_5m_minutes=5.0,
+        window_1h_minutes=60.0,
+        dp60=-0.2,
+        peak_liquidity_usd=10_000.0,
     )
 
 
@@ -274,7 +293,7 @@ def test_without_kept_pools_it_scores_freshness_only_with_a_warning() -> None:
     curve = make_pair("CURVE", dex_id="pumpfun", liquidity=None, txns_5m=(40, 2))
 
     aggregation = _aggregate([curve], migrated_at=NOW - timedelta(hours=3))
-    evaluation = evaluate(aggregation, ScoringParams(), previous=None, recent_good_smoothed=[])
+    evaluation = evaluate(aggregation, V1, previous=None, recent_good_smoothed=[])
 
     assert aggregation.metrics == Metrics(
         L_tot=0.0,
@@ -291,6 +310,8 @@ def test_without_kept_pools_it_scores_freshness_only_with_a_warning() -> None:
         dp5=None,
         dp15=None,
         hours_since_migration=3.0,
+        history_minutes=180.0,
+        peak_liquidity_usd=0.0,
     )
     assert aggregation.issues == (
         QualityIssue(

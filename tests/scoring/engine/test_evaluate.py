@@ -12,7 +12,7 @@ from scoring.engine import (
     evaluate,
 )
 
-from .builders import make_metrics
+from .builders import V1, make_metrics
 
 # tx_accel 2, vol_momentum 2, freshness 0.5, imbalance 0.2 -> score 0.25 * 4.7 = 1.175
 METRICS = make_metrics(
@@ -52,7 +52,7 @@ def _aggregation(issues: tuple[QualityIssue, ...] = (), *, metrics: bool = True)
 
 
 def test_it_scores_good_data_without_a_previous_state() -> None:
-    evaluation = evaluate(_aggregation(), ScoringParams(), previous=None, recent_good_smoothed=[])
+    evaluation = evaluate(_aggregation(), V1, previous=None, recent_good_smoothed=[])
 
     assert evaluation.score == pytest.approx(1.175)
     assert evaluation.smoothed_score == pytest.approx(1.175)
@@ -64,7 +64,7 @@ def test_it_scores_good_data_without_a_previous_state() -> None:
 
 
 def test_it_writes_the_metrics_with_a_clean_quality_verdict() -> None:
-    evaluation = evaluate(_aggregation(), ScoringParams(), previous=None, recent_good_smoothed=[])
+    evaluation = evaluate(_aggregation(), V1, previous=None, recent_good_smoothed=[])
 
     assert evaluation.metrics == {
         **METRICS.to_json(),
@@ -75,9 +75,7 @@ def test_it_writes_the_metrics_with_a_clean_quality_verdict() -> None:
 
 
 def test_it_smooths_components_and_the_raw_score_separately() -> None:
-    evaluation = evaluate(
-        _aggregation(), ScoringParams(), previous=PREVIOUS, recent_good_smoothed=[0.5]
-    )
+    evaluation = evaluate(_aggregation(), V1, previous=PREVIOUS, recent_good_smoothed=[0.5])
 
     # components: 0.3*2 + 0.7*1 = 1.3 (twice); 0.3*0.5 + 0.7*1 = 0.85; 0.3*0.2 + 0.7*0 = 0.06
     # final: 0.3*1.175 + 0.7*0.5 = 0.7025, NOT 0.25*(1.3+1.3+0.85+0.06) = 0.8775
@@ -95,7 +93,7 @@ def test_it_smooths_components_and_the_raw_score_separately() -> None:
 
 
 def test_its_ewma_state_feeds_the_next_refresh() -> None:
-    first = evaluate(_aggregation(), ScoringParams(), previous=PREVIOUS, recent_good_smoothed=[])
+    first = evaluate(_aggregation(), V1, previous=PREVIOUS, recent_good_smoothed=[])
 
     state = first.ewma_state()
 
@@ -104,7 +102,7 @@ def test_its_ewma_state_feeds_the_next_refresh() -> None:
         score=first.smoothed_score,
         scoring_model="hybrid_momentum",
     )
-    second = evaluate(_aggregation(), ScoringParams(), previous=state, recent_good_smoothed=[])
+    second = evaluate(_aggregation(), V1, previous=state, recent_good_smoothed=[])
     # 0.3*1.175 + 0.7*0.7025 = 0.84425
     assert second.smoothed_score == pytest.approx(0.84425)
 
@@ -123,7 +121,7 @@ def test_it_restarts_smoothing_when_the_model_changed() -> None:
 
 def test_warnings_give_a_degraded_snapshot_that_still_advances_the_ewma() -> None:
     evaluation = evaluate(
-        _aggregation((WARNING,)), ScoringParams(), previous=PREVIOUS, recent_good_smoothed=[0.5]
+        _aggregation((WARNING,)), V1, previous=PREVIOUS, recent_good_smoothed=[0.5]
     )
 
     assert evaluation.fallback == "degraded"
@@ -145,7 +143,7 @@ def test_warnings_give_a_degraded_snapshot_that_still_advances_the_ewma() -> Non
 def test_critical_issues_give_an_emergency_half_the_median() -> None:
     evaluation = evaluate(
         _aggregation((CRITICAL,), metrics=False),
-        ScoringParams(),
+        V1,
         previous=PREVIOUS,
         recent_good_smoothed=SKEWED,
     )
@@ -165,7 +163,7 @@ def test_critical_issues_give_an_emergency_half_the_median() -> None:
 def test_an_emergency_carries_the_previous_components_and_state() -> None:
     evaluation = evaluate(
         _aggregation((CRITICAL,), metrics=False),
-        ScoringParams(),
+        V1,
         previous=PREVIOUS,
         recent_good_smoothed=HISTORY,
     )
@@ -179,7 +177,7 @@ def test_an_emergency_carries_the_previous_components_and_state() -> None:
 def test_an_emergency_without_history_scores_zero_and_carries_nothing() -> None:
     evaluation = evaluate(
         _aggregation((CRITICAL,), metrics=False),
-        ScoringParams(),
+        V1,
         previous=None,
         recent_good_smoothed=[],
     )
@@ -192,7 +190,7 @@ def test_an_emergency_without_history_scores_zero_and_carries_nothing() -> None:
 def test_a_failed_fetch_gives_a_fallback_of_seventy_percent_of_the_mean() -> None:
     evaluation = evaluate(
         None,
-        ScoringParams(),
+        V1,
         previous=PREVIOUS,
         recent_good_smoothed=SKEWED,
         fetch_error="DexScreener answered 503",
@@ -216,7 +214,7 @@ def test_a_failed_fetch_gives_a_fallback_of_seventy_percent_of_the_mean() -> Non
 def test_a_fetch_error_wins_over_an_aggregation() -> None:
     evaluation = evaluate(
         _aggregation(),
-        ScoringParams(),
+        V1,
         previous=None,
         recent_good_smoothed=HISTORY,
         fetch_error="token missing from the answer",
@@ -228,7 +226,7 @@ def test_a_fetch_error_wins_over_an_aggregation() -> None:
 
 
 def test_a_fallback_without_history_scores_zero() -> None:
-    evaluation = evaluate(None, ScoringParams(), previous=None, recent_good_smoothed=[])
+    evaluation = evaluate(None, V1, previous=None, recent_good_smoothed=[])
 
     assert evaluation.score == 0.0
     assert evaluation.metrics["data_quality_issues"] == [
@@ -243,10 +241,10 @@ def test_a_fallback_without_history_scores_zero() -> None:
 def test_fallbacks_look_at_the_ten_newest_good_scores_only() -> None:
     newest_first = [1.0] * 10 + [100.0, 100.0]
 
-    fallback = evaluate(None, ScoringParams(), previous=None, recent_good_smoothed=newest_first)
+    fallback = evaluate(None, V1, previous=None, recent_good_smoothed=newest_first)
     emergency = evaluate(
         _aggregation((CRITICAL,), metrics=False),
-        ScoringParams(),
+        V1,
         previous=None,
         recent_good_smoothed=newest_first,
     )
@@ -256,9 +254,7 @@ def test_fallbacks_look_at_the_ten_newest_good_scores_only() -> None:
 
 
 def test_fallbacks_skip_non_finite_history() -> None:
-    evaluation = evaluate(
-        None, ScoringParams(), previous=None, recent_good_smoothed=[math.nan, 0.4, math.inf]
-    )
+    evaluation = evaluate(None, V1, previous=None, recent_good_smoothed=[math.nan, 0.4, math.inf])
 
     assert evaluation.score == pytest.approx(0.28)
 

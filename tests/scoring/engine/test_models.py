@@ -14,7 +14,7 @@ from scoring.engine import (
     register_model,
 )
 
-from .builders import make_metrics
+from .builders import V1, make_metrics
 
 # tx_accel (10/5)/(60/60) = 2; vol_momentum 100/(600/12) = 2; freshness (6-3)/6 = 0.5;
 # imbalance (6-4)/10 = 0.2
@@ -24,13 +24,13 @@ ROUND_METRICS = make_metrics(
 
 
 def test_it_registers_the_two_models() -> None:
-    assert sorted(MODELS) == ["hybrid_momentum", "legacy"]
+    assert sorted(MODELS) == ["hybrid_momentum", "hybrid_momentum_v2", "legacy"]
     assert get_model("hybrid_momentum") == HYBRID_MOMENTUM
     assert get_model("legacy") == LEGACY
 
 
 def test_hybrid_momentum_computes_its_four_components() -> None:
-    components = HYBRID_MOMENTUM.compute(ROUND_METRICS, ScoringParams())
+    components = HYBRID_MOMENTUM.compute(ROUND_METRICS, V1)
 
     assert components == pytest.approx(
         {"tx_accel": 2.0, "vol_momentum": 2.0, "token_freshness": 0.5, "orderflow_imbalance": 0.2}
@@ -39,7 +39,7 @@ def test_hybrid_momentum_computes_its_four_components() -> None:
 
 def test_hybrid_momentum_combines_with_equal_default_weights() -> None:
     model = HYBRID_MOMENTUM
-    params = ScoringParams()
+    params = V1
 
     score = model.combine(model.compute(ROUND_METRICS, params), params)
 
@@ -83,7 +83,7 @@ def test_legacy_scores_the_example_pair() -> None:
 
 def test_legacy_scores_zero_metrics_as_zero() -> None:
     model = LEGACY
-    params = ScoringParams()
+    params = V1
 
     components = model.compute(make_metrics(), params)
 
@@ -96,7 +96,8 @@ def test_get_model_names_the_known_models_when_the_name_is_unknown() -> None:
         get_model("moonshot")
 
     assert str(raised.value) == (
-        "unknown scoring model 'moonshot'; registered models: hybrid_momentum, legacy"
+        "unknown scoring model 'moonshot'; registered models: "
+        "hybrid_momentum, hybrid_momentum_v2, legacy"
     )
     assert raised.value.name == "moonshot"
 

@@ -1,3 +1,4 @@
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -6,27 +7,34 @@ from scoring.engine import ScoringParams
 
 
 def test_its_defaults_are_the_design_defaults() -> None:
-    params = ScoringParams()
-
-    assert params == ScoringParams(
-        scoring_model_active="hybrid_momentum",
-        w_tx=0.25,
-        w_vol=0.25,
-        w_fresh=0.25,
-        w_oi=0.25,
-        ewma_alpha=0.3,
-        freshness_threshold_hours=6.0,
-        min_score=0.3,
-        min_pool_liquidity_usd=500.0,
-        excluded_dex_ids=("pumpfun", "launchlab"),
-        allowed_quote_symbols=("SOL", "WSOL", "USDC", "USD1"),
-        activation_min_liquidity_usd=200.0,
-        activation_rule="arbitrage",
-        weight_s=0.35,
-        weight_l=0.25,
-        weight_m=0.20,
-        weight_t=0.20,
-    )
+    assert dataclasses.asdict(ScoringParams()) == {
+        "scoring_model_active": "hybrid_momentum_v2",
+        "w_tx": 0.35,
+        "w_vol": 0.35,
+        "w_fresh": 0.15,
+        "w_oi": 0.15,
+        "ewma_alpha": 0.3,
+        "freshness_threshold_hours": 6.0,
+        "min_score": 0.3,
+        "min_pool_liquidity_usd": 500.0,
+        "excluded_dex_ids": ("pumpfun", "launchlab"),
+        "allowed_quote_symbols": ("SOL", "WSOL", "USDC", "USD1"),
+        "activation_min_liquidity_usd": 200.0,
+        "activation_rule": "arbitrage",
+        "weight_s": 0.35,
+        "weight_l": 0.25,
+        "weight_m": 0.20,
+        "weight_t": 0.20,
+        "young_minutes": 10.0,
+        "full_activity_tx_5m": 50.0,
+        "full_activity_vol_5m_usd": 5000.0,
+        "thin_tx_5m": 5.0,
+        "accel_saturation": 8.0,
+        "implausible_liquidity_factor": 20.0,
+        "rug_liquidity_fraction": 0.2,
+        "rug_min_peak_usd": 5000.0,
+        "rug_price_drop": 0.9,
+    }
 
 
 def test_it_takes_the_values_a_settings_row_hands_over() -> None:
