@@ -21,12 +21,14 @@ from urllib.parse import quote
 
 import httpx
 
+from .bounded import MAX_BODY_BYTES, BodyRefused, loads, read_body
 from .ratelimit import RateLimiter, RateLimiterError
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.dexscreener.com"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+DEFAULT_DEADLINE = 20.0  # one request, sent and answered in full, within this many seconds
 BATCH_SIZE = 30
 MAX_RETRY_AFTER = 600.0
 MIN_PENALTY = 1.0
@@ -151,6 +153,8 @@ class DexScreenerClient:
         backoff_base: float = 0.5,
         backoff_max: float = 8.0,
         acquire_timeout: float | None = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body_bytes: int = MAX_BODY_BYTES,
         chain: str = "solana",
         on_request: RequestObserver | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -164,6 +168,8 @@ class DexScreenerClient:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.acquire_timeout = acquire_timeout
+        self.deadline = deadline
+        self.max_body_bytes = max_body_bytes
         self.chain = chain
         self.on_request = on_request
         self._owns_http = http is None
@@ -267,8 +273,16 @@ class DexScreenerClient:
         started = time.monotonic()
         status: int | None = None
         try:
-            response = self._http.get(self.base_url + path, timeout=self.timeout)
-            status = response.status_code
+            with self._http.stream("GET", self.base_url + path, timeout=self.timeout) as response:
+                status = response.status_code
+                body = read_body(
+                    response,
+                    deadline=time.monotonic() + self.deadline,
+                    limit=self.max_body_bytes,
+                )
+        except BodyRefused as exc:
+            kind: ErrorKind = "transport" if exc.kind == "timeout" else "malformed"
+            return _Attempt(FetchError(kind, str(exc)), retry=exc.kind == "timeout")
         except httpx.TransportError as exc:
             return _Attempt(FetchError("transport", f"{type(exc).__name__}: {exc}"), retry=True)
         except httpx.DecodingError as exc:
@@ -277,9 +291,9 @@ class DexScreenerClient:
             return _Attempt(FetchError("transport", f"{type(exc).__name__}: {exc}"), retry=False)
         finally:
             self._observe(endpoint, status, time.monotonic() - started)
-        return self._read(response)
+        return self._read(response, body)
 
-    def _read(self, response: httpx.Response) -> list[Any] | _Attempt:
+    def _read(self, response: httpx.Response, body: bytes) -> list[Any] | _Attempt:
         status = response.status_code
         if status == 429:
             return self._rate_limited(response)
@@ -290,13 +304,13 @@ class DexScreenerClient:
         if not 200 <= status < 300:
             return _Attempt(FetchError("http_4xx", f"HTTP {status}"), retry=False)
         try:
-            body = response.json()
+            answer = loads(body)
         except ValueError as exc:
             return _Attempt(FetchError("malformed", f"body is not JSON: {exc}"), retry=False)
-        if not isinstance(body, list):
-            shape = type(body).__name__
+        if not isinstance(answer, list):
+            shape = type(answer).__name__
             return _Attempt(FetchError("malformed", f"expected a JSON array, got {shape}"), False)
-        return body
+        return answer
 
     def _rate_limited(self, response: httpx.Response) -> _Attempt:
         with self._lock:

@@ -7,10 +7,11 @@ function of that draw and the simulated minute, so the market never depends on w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from random import Random
 from typing import Any
 
+from ingestion.sandbox.habits import FakeLiquidity, Habits, draw_habits
 from ingestion.sandbox.keys import (
     bonding_curve_of,
     pool_of,
@@ -27,14 +28,14 @@ from ingestion.sandbox.traits import TokenTraits, draw_traits
 CURVE_SOL, CURVE_TOKENS = 30.0, 1_073_000_000.0
 GRADUATION_SOL = 115.005
 TOTAL_SUPPLY = 1_000_000_000
-RUG_LIQUIDITY_LEFT = 0.0005
 
 
 @dataclass(frozen=True, slots=True)
 class PoolSpec:
     """One DexScreener pair of the token. `share` is the slice of the token's post-migration
     flow it carries (the PumpSwap pool takes what the others leave); `depth` its liquidity
-    relative to the PumpSwap pool; `basis` a small static price offset from arbitrage lag."""
+    relative to the PumpSwap pool; `basis` a small static price offset from arbitrage lag.
+    A `fake` pool carries none of the flow and claims a liquidity nothing backs."""
 
     pair_address: str
     dex_id: str
@@ -44,6 +45,7 @@ class PoolSpec:
     share: float
     depth: float
     basis: float
+    fake: FakeLiquidity | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -81,6 +83,7 @@ class TokenSpec:
     boosts: int
     traits: TokenTraits
     serial_creator: bool = False
+    habits: Habits = field(default_factory=Habits)
 
     @property
     def rug_at_ms(self) -> int | None:
@@ -174,6 +177,7 @@ def draw_token(
     info_from_ms = migrated_ms + int(rng.uniform(1, 90) * MINUTE_MS)
     info = draw_profile(rng, token_mint, symbol, info_from_ms) if rng.random() < 0.5 else None
     params = draw_story(rng, chosen)
+    habits = draw_habits(seed, chosen)
     skip_draw(rng)  # the curve is derived from the mint, but its draw keeps the stream in place
     bonding_curve = bonding_curve_of(token_mint)
     return TokenSpec(
@@ -195,12 +199,14 @@ def draw_token(
         lp_start=math.log(v_sol * v_sol / (CURVE_SOL * CURVE_TOKENS)),
         lp_target=lp_target,
         quote0=rng.uniform(84.0, 85.0),
-        pools=_draw_pools(rng, token_mint, created_ms, migrated_ms),
+        pools=_draw_pools(rng, token_mint, created_ms, migrated_ms)
+        + _fake_pool(seed, habits, migrated_ms),
         info=info,
         info_from_ms=info_from_ms,
         boosts=rng.choice((10, 30, 50, 100, 500)) if info and rng.random() < 0.2 else 0,
         traits=draw_traits(token_mint, created_ms),
         serial_creator=creator is not None,
+        habits=habits,
         **params,
     )
 
@@ -250,3 +256,16 @@ def _draw_pools(rng: Random, mint: str, created_ms: int, migrated_ms: int) -> tu
             PoolSpec(random_address(rng), "orca", (), "SOL", later(), share, depth, basis())
         )
     return tuple(pools)
+
+
+def _fake_pool(seed: int, habits: Habits, migrated_ms: int) -> tuple[PoolSpec, ...]:
+    """The token's fake-liquidity pool, if its habits give it one (its address from its own
+    stream, so the other pools keep theirs)."""
+    if habits.fake is None:
+        return ()
+    dex_id, label = habits.fake_dex
+    opened = migrated_ms + int(habits.fake_after * MINUTE_MS)
+    address = random_address(Random(f"fake-pool:{seed}"))
+    return (
+        PoolSpec(address, dex_id, (label,), habits.fake_quote, opened, 0.0, 0.0, 0.0, habits.fake),
+    )

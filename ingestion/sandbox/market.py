@@ -287,4 +287,5 @@ def token_summary(spec: TokenSpec) -> dict[str, Any]:
             for pool in spec.pools
         ],
         "risk": traits_summary(spec.traits, spec.creator, spec.serial_creator),
+        "habits": spec.habits.summary(),
     }

@@ -6,7 +6,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ingestion.sandbox.life import RUG_LIQUIDITY_LEFT, TOTAL_SUPPLY, PoolSpec, TokenSpec
+from ingestion.sandbox.habits import FakeLiquidity
+from ingestion.sandbox.life import TOTAL_SUPPLY, PoolSpec, TokenSpec
 from ingestion.sandbox.story import MINUTE_MS
 from ingestion.sandbox.tape import TapePoint, TokenTape
 
@@ -67,11 +68,12 @@ def _main_liquidity_usd(spec: TokenSpec, log_price: float, at_ms: int, sol_usd: 
 
 
 def _main_quote_sol(spec: TokenSpec, log_price: float, at_ms: int) -> float:
-    """Constant product: quote = sqrt(k * price); a rug pulls all but a sliver of k."""
+    """Constant product: quote = sqrt(k * price); a rug's pull leaves a share of k, so with
+    its dump the pool keeps a few percent of its quote."""
     k = spec.quote0**2 / math.exp(spec.lp_target)
     rug_at = spec.rug_at_ms
     if rug_at is not None and at_ms >= rug_at:
-        k *= RUG_LIQUIDITY_LEFT
+        k *= spec.habits.rug_left
     return math.sqrt(k * math.exp(log_price))
 
 
@@ -89,6 +91,9 @@ def _pool_counts(
         return p.buys, p.sells, p.volume
     if x_ms <= pool.created_ms:
         return 0, 0, 0.0
+    if pool.fake is not None:
+        rounds = pool.fake.trades_until(pool.created_ms, x_ms)
+        return rounds, rounds, 2 * rounds * pool.fake.trade_usd
     now = point(x_ms)
     if pool.dex_id != "pumpswap":
         base = point(pool.created_ms)
@@ -120,9 +125,7 @@ def _render_pool(
 ) -> dict[str, Any]:
     on_curve = pool.dex_id == "pumpfun"
     price_at = min(at_ms, spec.migrated_ms) if on_curve else at_ms
-    log_basis = math.log1p(pool.basis)
-    price_native_sol = math.exp(point(price_at).log_price + log_basis)
-    price_usd = price_native_sol * sol_usd
+    price_usd = _price_usd(pool, point(price_at).log_price, sol_usd)
     now = _pool_counts(spec, pool, live, point, at_ms)
     txns: dict[str, dict[str, int]] = {}
     volume: dict[str, float | int] = {}
@@ -133,7 +136,9 @@ def _render_pool(
         buys, sells = now[0] - before[0], now[1] - before[1]
         txns[name] = {"buys": buys, "sells": sells}
         volume[name] = number(now[2] - before[2])
-        if buys + sells:
+        if buys + sells and pool.fake is not None:
+            change[name] = 0  # its trades go in and out at the price it was parked at
+        elif buys + sells:
             ref = min(max(since, pool.created_ms), price_at)
             ratio = math.exp(point(price_at).log_price - point(ref).log_price)
             change[name] = number((ratio - 1) * 100)
@@ -147,12 +152,14 @@ def _render_pool(
         pair["labels"] = list(pool.labels)
     pair["baseToken"] = {"address": spec.mint, "name": spec.name, "symbol": spec.symbol}
     pair["quoteToken"] = dict(QUOTES[pool.quote])
-    pair["priceNative"] = price_text(price_usd if pool.quote == "USDC" else price_native_sol)
+    pair["priceNative"] = price_text(price_usd if pool.quote == "USDC" else price_usd / sol_usd)
     pair["priceUsd"] = price_text(price_usd)
     pair["txns"] = txns
     pair["volume"] = {name: volume[name] for name, _ in reversed(WINDOWS)}
     pair["priceChange"] = change
-    if not on_curve:
+    if pool.fake is not None:
+        pair["liquidity"] = _claimed_liquidity(pool.quote, pool.fake, sol_usd)
+    elif not on_curve:
         pair["liquidity"] = _liquidity(spec, pool, at_ms, price_usd, sol_usd, main_liquidity)
     pair["fdv"] = pair["marketCap"] = round(price_usd * TOTAL_SUPPLY)
     pair["pairCreatedAt"] = pool.created_ms
@@ -161,6 +168,24 @@ def _render_pool(
         if spec.boosts:
             pair["boosts"] = {"active": spec.boosts}
     return pair
+
+
+def _price_usd(pool: PoolSpec, log_price: float, sol_usd: float) -> float:
+    """The market price plus the pool's arbitrage lag; a fake pool shows its parked price."""
+    if pool.fake is not None:
+        return pool.fake.price_usd
+    return math.exp(log_price + math.log1p(pool.basis)) * sol_usd
+
+
+def _claimed_liquidity(quote: str, fake: FakeLiquidity, sol_usd: float) -> dict[str, float | int]:
+    """What DexScreener shows for a parked pool: the base valued at the parked price, so usd =
+    base x priceUsd + the quote's worth, against a few dollars of quote."""
+    quote_amount = fake.quote_usd if quote == "USDC" else fake.quote_usd / sol_usd
+    return {
+        "usd": number(fake.claimed_usd),
+        "base": number(fake.base_tokens, 0),
+        "quote": number(quote_amount, 4),
+    }
 
 
 def _liquidity(
@@ -182,9 +207,11 @@ def _liquidity(
 
 
 def pool_reserves(
-    spec: TokenSpec, pool: PoolSpec, log_price: float, at_ms: int
+    spec: TokenSpec, pool: PoolSpec, log_price: float, at_ms: int, sol_usd: float = 150.0
 ) -> tuple[float, float]:
     """(tokens, SOL) in one pool's vaults at `at_ms`, given the token's log SOL price then: the
     amounts behind its DexScreener liquidity (base, and quote in SOL terms)."""
+    if pool.fake is not None:
+        return pool.fake.base_tokens, pool.fake.quote_usd / sol_usd
     quote_sol = _main_quote_sol(spec, log_price, at_ms) * pool.depth
     return quote_sol / (math.exp(log_price) * (1 + pool.basis)), quote_sol

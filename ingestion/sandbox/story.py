@@ -13,6 +13,8 @@ from functools import lru_cache
 from random import Random
 from typing import TYPE_CHECKING
 
+from ingestion.sandbox.habits import WASH_SEGMENT_MINUTES, WASH_SEGMENT_SHARE
+
 if TYPE_CHECKING:
     from ingestion.sandbox.life import TokenSpec
 
@@ -20,7 +22,11 @@ MINUTE_MS = 60_000
 STORIES = ("pump", "steady", "fade", "rug")
 STORY_WEIGHTS = (0.30, 0.30, 0.28, 0.12)
 WAVE_MINUTES = 30
+TRICKLE = 0.003  # a dead token's floor of activity: someone still trades now and then
+IMPACT_TRADES = 3.0  # trades a minute (of the usual size) from which a story moves the price
 _MASK = (1 << 64) - 1
+_WASH_SALT = 0x5DEECE66D
+_PLACE_SALT = 0x2545F4914F6CDD1D
 
 Profile = tuple[float, float, float, float, float]
 
@@ -62,13 +68,21 @@ def minute_profile(spec: TokenSpec, age: float) -> Profile:
     Before migration the bonding curve fills up: activity rises as (0.15 + 0.85 x^2) with x the
     curve's progress, and the price drifts to the graduation price. After it, activity decays
     as exp(-age/tau) + floor, 30-minute buying or selling waves come and go, and the story
-    adds its event: a pump's accelerating burst, a rug's crash.
+    adds its event: a pump's accelerating burst, a rug's dump. Then the token's habits: a thin
+    token loses most of its trades, a volume bot adds bursts of paired trades.
     """
     if age < 0:
         span = (spec.migrated_ms - spec.created_ms) / MINUTE_MS
         progress = max(0.0, 1 + age / span)
         drift = (spec.lp_target - spec.lp_start) / span
         return spec.lam0 * (0.15 + 0.85 * progress**2), 0.58, drift, 0.02, 0.5
+    if spec.story == "rug" and age >= spec.event_at:
+        return _after_rug(spec, age - spec.event_at)
+    organic = _with_impact(_thinned(spec, age, _story_minute(spec, age)))
+    return _with_wash(spec, age, organic)
+
+
+def _story_minute(spec: TokenSpec, age: float) -> Profile:
     activity = math.exp(-age / spec.tau) + spec.floor
     lam = spec.lam0 * activity
     sigma = 0.004 + 0.012 * min(1.0, activity)
@@ -78,12 +92,95 @@ def minute_profile(spec: TokenSpec, age: float) -> Profile:
         event = _pump_minute(spec, age, lam, drift, sigma)
         if event is not None:
             return event
-    if spec.story == "rug" and age >= spec.event_at:
-        since = age - spec.event_at
-        if since < 1:
-            return spec.lam0 * max(activity, 0.3) * 6, 0.08, math.log(0.03), 0.01, 2.0
-        return spec.lam0 * 0.02 * math.exp(-(since - 1) / 15), 0.35, -0.002, 0.01, 0.3
+    if spec.story == "rug":
+        lead = _pump_before_rug(spec, age, lam, drift, sigma)
+        if lead is not None:
+            return lead
     return _wave_minute(spec, age, activity, (lam, buy, drift, sigma, 1.0))
+
+
+def _after_rug(spec: TokenSpec, since: float) -> Profile:
+    """The dump: heavy selling takes the price to rug_crash of itself over rug_minutes; then
+    a dead token's trickle of small trades, the price bleeding on."""
+    habits = spec.habits
+    if since < habits.rug_minutes:
+        activity = math.exp(-spec.event_at / spec.tau) + spec.floor
+        lam = spec.lam0 * max(activity, 0.3) * 6 / habits.rug_minutes
+        return lam, 0.08, math.log(habits.rug_crash) / habits.rug_minutes, 0.01, 2.0
+    lam = spec.lam0 * max(0.02 * math.exp(-(since - habits.rug_minutes) / 15), TRICKLE)
+    return _with_impact((lam, 0.35, -0.002, 0.01, 0.3))
+
+
+def _pump_before_rug(
+    spec: TokenSpec, age: float, lam: float, drift: float, sigma: float
+) -> Profile | None:
+    """Many rugs are pump-and-dumps: buying picks up over rug_pump_minutes before the dump."""
+    habits = spec.habits
+    length = min(habits.rug_pump_minutes, spec.event_at)
+    if not habits.rug_pump or length <= 0:
+        return None
+    x = (age - (spec.event_at - length)) / length
+    if not 0 <= x < 1:
+        return None
+    gain = habits.rug_pump * 2.5 * x**1.5 / length
+    return lam * (1 + 3 * x), 0.66, drift + gain, sigma, 1 + 0.5 * x
+
+
+def _thinned(spec: TokenSpec, age: float, profile: Profile) -> Profile:
+    """A thin token keeps `thin` of its trades, and smaller ones, once the crowd that came for
+    the migration has left (an exponential over `settle` minutes)."""
+    habits = spec.habits
+    if not habits.is_thin:
+        return profile
+    lam, buy, drift, sigma, size = profile
+    left = math.exp(-age / habits.settle)
+    return (
+        lam * (habits.thin + (1 - habits.thin) * left),
+        buy,
+        drift,
+        sigma,
+        size * (habits.thin_size + (1 - habits.thin_size) * left),
+    )
+
+
+def _with_impact(profile: Profile) -> Profile:
+    """Prices move by trading. A trend needs net buying, so the story's drift scales with the
+    flow, trades x size / IMPACT_TRADES (at most 1); the jitter of a few trades of either side
+    scales with its square root. A thin token's price moves little, and mostly at random."""
+    lam, buy, drift, sigma, size = profile
+    flow = min(1.0, lam * size / IMPACT_TRADES)
+    return lam, buy, drift * flow, sigma * math.sqrt(flow), size
+
+
+def _with_wash(spec: TokenSpec, age: float, profile: Profile) -> Profile:
+    """A volume bot's burst adds paired buys and sells: trades and volume, no price move."""
+    rate = wash_rate(spec, age)
+    if not rate:
+        return profile
+    lam, buy, drift, sigma, size = profile
+    total = lam + rate
+    return (
+        total,
+        (lam * buy + rate * 0.5) / total,
+        drift,
+        sigma,
+        (lam * size + rate * spec.habits.wash_size) / total,
+    )
+
+
+def wash_rate(spec: TokenSpec, age: float) -> float:
+    """The bot's trades a minute at `age`: a burst of 6 to 20 minutes in WASH_SEGMENT_SHARE of
+    its 30-minute segments, placed by (token, segment)."""
+    rate = spec.habits.wash_rate
+    if not rate or age < 0:
+        return 0.0
+    segment, offset = divmod(age, WASH_SEGMENT_MINUTES)
+    if (_segment_value(spec.seed ^ _WASH_SALT, int(segment)) + 1) / 2 > WASH_SEGMENT_SHARE:
+        return 0.0
+    place = (_segment_value(spec.seed ^ _PLACE_SALT, int(segment)) + 1) / 2
+    length = 6 + 14 * place
+    start = (WASH_SEGMENT_MINUTES - length) * (place * 7919 % 1)
+    return rate if start <= offset < start + length else 0.0
 
 
 def _pump_minute(

@@ -21,8 +21,27 @@ from scoring.models import TokenScore
 from .replay import SnapshotRow
 
 CHUNK_SIZE = 10_000
-FLOATS = ("L_tot", "vol_5m", "vol_1h", "price_usd", "dp5", "dp15", "hours_since_migration")
-COUNTS = ("tx_5m", "tx_1h", "buys_5m", "sells_5m", "pool_count")
+FLOATS = (
+    "L_tot",
+    "vol_5m",
+    "vol_1h",
+    "price_usd",
+    "dp5",
+    "dp15",
+    "hours_since_migration",
+    # Scoring spec v2's windows and rug inputs; older snapshots have none (Metrics defaults).
+    "history_minutes",
+    "tx_pace_5m",
+    "tx_pace_rest",
+    "vol_pace_5m",
+    "vol_pace_rest",
+    "window_5m_minutes",
+    "window_1h_minutes",
+    "dp60",
+    "peak_liquidity_usd",
+)
+COUNTS = ("tx_5m", "tx_1h", "buys_5m", "sells_5m", "pool_count", "implausible_pools")
+UNREAD = ("primary_pair_address", "primary_dex_id")  # no score reads them
 
 
 @dataclass(frozen=True)
@@ -116,11 +135,21 @@ def _row(
     dp5: float | None,
     dp15: float | None,
     hours: float | None,
+    history_minutes: float | None,
+    tx_pace_5m: float | None,
+    tx_pace_rest: float | None,
+    vol_pace_5m: float | None,
+    vol_pace_rest: float | None,
+    window_5m_minutes: float | None,
+    window_1h_minutes: float | None,
+    dp60: float | None,
+    peak_liquidity_usd: float | None,
     tx_5m: int | None,
     tx_1h: int | None,
     buys_5m: int | None,
     sells_5m: int | None,
     pool_count: int | None,
+    implausible_pools: int | None,
 ) -> SnapshotRow:
     at = created_at.timestamp()
     if tx_5m is None or tx_1h is None or buys_5m is None or sells_5m is None:
@@ -140,5 +169,15 @@ def _row(
         dp5=dp5,
         dp15=dp15,
         hours_since_migration=hours,
+        history_minutes=history_minutes,
+        tx_pace_5m=tx_pace_5m or 0.0,
+        tx_pace_rest=tx_pace_rest or 0.0,
+        vol_pace_5m=vol_pace_5m or 0.0,
+        vol_pace_rest=vol_pace_rest or 0.0,
+        window_5m_minutes=window_5m_minutes,
+        window_1h_minutes=window_1h_minutes,
+        dp60=dp60,
+        implausible_pools=implausible_pools or 0,
+        peak_liquidity_usd=peak_liquidity_usd,
     )
     return SnapshotRow(token_id, at, fallback, metrics)

@@ -10,7 +10,7 @@ from array import array
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import groupby
 from operator import attrgetter
 from typing import NamedTuple
@@ -26,15 +26,17 @@ from scoring.engine import (
     get_model,
 )
 from scoring.engine.evaluate import HISTORY
+from scoring.engine.flags import is_rugged
 from scoring.engine.issues import critical
 
-from .results import BacktestResult, HorizonResult, ThresholdRow, horizon_result
+from .results import BacktestResult, Confidence, HorizonResult, ThresholdRow, horizon_result
 from .returns import TOLERANCE_FRACTION, forward_returns
 
 SIGNALS = ("smoothed", "raw")
 HORIZONS = (5, 15, 60)  # minutes
 THRESHOLDS = (0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 SECONDS_PER_MINUTE = 60.0
+MOMENT_SECONDS = 60.0  # the live tokens' hot share is taken at every whole minute
 _HELD = (FALLBACK, EMERGENCY)
 # What the engine is handed to hold an emergency row: any critical issue will do.
 _BLOCKED = Aggregation(
@@ -80,13 +82,15 @@ class Variant:
 @dataclass(frozen=True)
 class BacktestOptions:
     """What is measured: horizons in minutes, which score is judged ("smoothed" or "raw"),
-    how late a forward price may be (a fraction of the horizon), and the hot thresholds
-    whose flagged tokens are counted (each variant's min_score is added)."""
+    how late a forward price may be (a fraction of the horizon), the hot thresholds whose
+    flagged tokens are counted (each variant's min_score is added), and the bootstrap and
+    minimum history of every horizon (``confidence``)."""
 
     horizons: tuple[int, ...] = HORIZONS
     signal: str = "smoothed"
     tolerance: float = TOLERANCE_FRACTION
     thresholds: tuple[float, ...] = THRESHOLDS
+    confidence: Confidence = field(default_factory=Confidence)
 
     def __post_init__(self) -> None:
         if self.signal not in SIGNALS:
@@ -101,7 +105,8 @@ def replay_token(rows: Sequence[SnapshotRow], params: ScoringParams) -> Replay:
     """Re-score one token's snapshots (time order) as a refresh with ``params`` would have.
 
     Rows with metrics: score = model.combine(model.compute(metrics)), smoothed = EWMA of
-    the score (the first value as is), and the smoothed score joins the recent good scores.
+    the score (the first value as is), and the smoothed score joins the recent good scores;
+    a model that zeroes rugs scores a rugged row 0 and smooths on from 0, as ``evaluate``.
     Fallback and emergency rows (and rows without metrics): the engine's held value from the
     last 10 replayed good smoothed scores (0.7 x mean, 0.5 x median), EWMA state unchanged.
     The EWMA starts at the first row given: history before it is not replayed.
@@ -123,6 +128,8 @@ def replay_token(rows: Sequence[SnapshotRow], params: ScoringParams) -> Replay:
             continue
         score = model.combine(model.compute(metrics, params), params)
         state = ewma(score, state, alpha)
+        if model.zero_when_rugged and is_rugged(metrics, params):
+            score = state = 0.0
         recent.appendleft(state)
         scores.append(score)
         smoothed.append(state)
@@ -179,7 +186,8 @@ def _forward_returns(
 
 
 class _Run:
-    """One variant's replay in progress: its samples per horizon and threshold counts."""
+    """One variant's replay in progress: its samples per horizon (score, forward return and
+    the token's number, for resampling by token), threshold counts and hot counts."""
 
     def __init__(self, variant: Variant, options: BacktestOptions, thresholds: list[float]):
         self.variant = variant
@@ -187,43 +195,77 @@ class _Run:
         self.thresholds = thresholds
         self.scores = [array("d") for _ in options.horizons]
         self.returns = [array("d") for _ in options.horizons]
+        self.sample_tokens = [array("I") for _ in options.horizons]
         self.flagged_tokens = [0] * len(thresholds)
         self.flagged_snapshots = [0] * len(thresholds)
-        self.snapshots = self.tokens = self.held = 0
+        self.snapshots = self.tokens = self.held = self.hot_snapshots = 0
+        self.live: dict[int, int] = {}  # minute -> tokens live then
+        self.hot: dict[int, int] = {}  # minute -> of those, the hot ones
 
     def add_token(
         self, history: Sequence[SnapshotRow], forwards: Sequence[Sequence[float | None]]
     ) -> None:
         replay = replay_token(history, self.variant.params)
         signals = replay.smoothed if self.options.signal == "smoothed" else replay.scores
+        number = array("I", [self.tokens])
         self.snapshots += len(history)
         self.tokens += 1
         self.held += replay.held
         isfinite = math.isfinite
-        for scores, returns, forward in zip(self.scores, self.returns, forwards, strict=True):
+        for scores, returns, tokens, forward in zip(
+            self.scores, self.returns, self.sample_tokens, forwards, strict=True
+        ):
+            before = len(scores)
             for signal, value in zip(signals, forward, strict=True):
                 if value is not None and isfinite(value) and isfinite(signal):
                     scores.append(signal)
                     returns.append(value)
+            tokens.extend(number * (len(scores) - before))
         ordered = sorted(signals)
         for index, threshold in enumerate(self.thresholds):
             above = len(ordered) - bisect_left(ordered, threshold)
             self.flagged_tokens[index] += above > 0
             self.flagged_snapshots[index] += above
+        smoothed = ordered if signals is replay.smoothed else sorted(replay.smoothed)
+        self.hot_snapshots += len(smoothed) - bisect_left(smoothed, self.variant.params.min_score)
+        self._count_hot_minutes([row.at for row in history], replay.smoothed)
+
+    def _count_hot_minutes(self, times: Sequence[float], smoothed: Sequence[float]) -> None:
+        """Hot as the lifecycle reads it (smoothed score >= min_score) at each whole minute
+        from the token's first snapshot to its last, in the state of its latest snapshot: a
+        cold token is refreshed less often than a hot one, but it is live all along."""
+        min_score = self.variant.params.min_score
+        live, hot = self.live, self.hot
+        latest = 0
+        first = math.ceil(times[0] / MOMENT_SECONDS)
+        for minute in range(first, math.floor(times[-1] / MOMENT_SECONDS) + 1):
+            moment = minute * MOMENT_SECONDS
+            while latest + 1 < len(times) and times[latest + 1] <= moment:
+                latest += 1
+            live[minute] = live.get(minute, 0) + 1
+            if smoothed[latest] >= min_score:
+                hot[minute] = hot.get(minute, 0) + 1
+
+    def hot_token_share(self) -> float | None:
+        """The mean, over the minutes with a live token, of the share of them that were hot."""
+        shares = [self.hot.get(minute, 0) / live for minute, live in self.live.items()]
+        return sum(shares) / len(shares) if shares else None
 
     def result(self) -> BacktestResult:
         horizons: list[HorizonResult] = []
         calls: list[list[int]] = [[] for _ in self.thresholds]
         rates: list[list[float | None]] = [[] for _ in self.thresholds]
-        for minutes, scores, returns in zip(
-            self.options.horizons, self.scores, self.returns, strict=True
+        for minutes, scores, returns, tokens in zip(
+            self.options.horizons, self.scores, self.returns, self.sample_tokens, strict=True
         ):
             result, tallies = horizon_result(
                 minutes,
                 scores,
                 returns,
+                tokens=tokens,
                 hot_threshold=self.variant.params.min_score,
                 thresholds=self.thresholds,
+                confidence=self.options.confidence,
             )
             horizons.append(result)
             for index, counted in enumerate(tallies):
@@ -248,4 +290,7 @@ class _Run:
             held=self.held,
             horizons=tuple(horizons),
             thresholds=rows,
+            hot_snapshots=self.hot_snapshots,
+            moments=len(self.live),
+            hot_token_share=self.hot_token_share(),
         )

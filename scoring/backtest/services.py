@@ -33,6 +33,7 @@ class BacktestRun:
             "horizons": list(self.options.horizons),
             "signal": self.options.signal,
             "tolerance": self.options.tolerance,
+            "confidence": self.options.confidence.to_json(),
             "snapshots": self.snapshots,
             "seconds": round(self.seconds, 3),
             "results": [result.to_json() for result in self.results],

@@ -12,6 +12,7 @@ from .metrics import Metrics, summarize
 from .params import ScoringParams
 from .pools import PoolSnapshot, is_excluded_dex, parse_pool
 from .quality import metric_warnings
+from .text import clean_text, clean_url
 
 SECONDS_PER_HOUR = 3600.0
 
@@ -144,7 +145,7 @@ def _with_identity(
         issues=issues,
         name=_first_text(candidates, "baseToken", "name"),
         symbol=_first_text(candidates, "baseToken", "symbol"),
-        image_url=_first_text(candidates, "info", "imageUrl"),
+        image_url=_first_url(candidates, "info", "imageUrl"),
     )
 
 
@@ -152,6 +153,15 @@ def _first_text(pairs: Sequence[Mapping[str, Any]], parent: str, key: str) -> st
     for pair in pairs:
         node = pair.get(parent)
         value = node.get(key) if isinstance(node, Mapping) else None
-        if isinstance(value, str) and value:
-            return value
+        if isinstance(value, str) and (text := clean_text(value)):
+            return text
+    return None
+
+
+def _first_url(pairs: Sequence[Mapping[str, Any]], parent: str, key: str) -> str | None:
+    for pair in pairs:
+        node = pair.get(parent)
+        value = node.get(key) if isinstance(node, Mapping) else None
+        if isinstance(value, str) and (url := clean_url(value)):
+            return url
     return None

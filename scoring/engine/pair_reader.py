@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from .issues import QualityIssue, critical
+from .text import MAX_COUNT, clean_text, clean_url
 
 
 class _Invalid:
@@ -42,19 +43,26 @@ class PairReader:
             return ""
         if not isinstance(value, str):
             return self._wrong_type(path, value, "a string", "")
-        return value
+        return clean_text(value)
 
     def optional_text(self, *path: str) -> str | None:
-        """A cosmetic string (url, name, image): never an issue, None unless a non-empty string."""
+        """A cosmetic string (name, symbol): never an issue, None unless non-empty once cleaned."""
         value = self._peek(path)
-        return value if isinstance(value, str) and value else None
+        return (clean_text(value) or None) if isinstance(value, str) else None
+
+    def optional_url(self, *path: str) -> str | None:
+        """A link (pair url, image): kept only as a plain http(s) URL."""
+        value = self._peek(path)
+        return clean_url(value) if isinstance(value, str) else None
 
     def labels(self) -> tuple[str, ...]:
         """The cosmetic ``labels`` list ("CLMM", "DLMM"...); non-strings are skipped."""
         value = self._peek(("labels",))
         if not isinstance(value, list):
             return ()
-        return tuple(item for item in value if isinstance(item, str))
+        return tuple(
+            label for item in value if isinstance(item, str) if (label := clean_text(item))
+        )
 
     def count(self, *path: str, required: bool) -> int:
         """A non-negative integer transaction count; 0 when absent."""
@@ -68,7 +76,7 @@ class PairReader:
             return self._non_finite(path, value, 0)
         if value < 0:
             return self._negative("negative_tx_count", path, value, 0)
-        return value
+        return min(value, MAX_COUNT)
 
     def amount(self, *path: str, required: bool, negative_code: str) -> float | None:
         """A non-negative finite JSON number (liquidity, volume); None when absent."""

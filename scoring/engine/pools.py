@@ -58,7 +58,7 @@ def parse_pool(
         dex_id=dex_id,
         labels=reader.labels(),
         quote_symbol=reader.text("quoteToken", "symbol", required=True),
-        url=reader.optional_text("url") or "",
+        url=reader.optional_url("url") or "",
         liquidity_usd=reader.amount(
             "liquidity", "usd", required=False, negative_code="negative_liquidity"
         ),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from moon.lib.bulk import bulk_insert, bulk_update, bulk_upsert
@@ -30,6 +30,16 @@ from tokens.models import POOL_DATA_FIELDS, Pool, Token
 from tokens.services.lifecycle import token_apply_activation
 
 HISTORY = 10
+PAIR_ADDRESS_LENGTH = Pool._meta.get_field("pair_address").max_length or 0
+PAIR_URL_LENGTH = Pool._meta.get_field("url").max_length or 0  # a cut URL would lead astray
+
+
+def fit(model: type[models.Model], name: str, value: str) -> str:
+    """`value` cut to the length of its column (outside text is already cleaned in the engine)."""
+    limit = model._meta.get_field(name).max_length  # type: ignore[union-attr]
+    return value[:limit] if limit else value
+
+
 TOKEN_FIELDS = [
     "name",
     "symbol",
@@ -126,10 +136,7 @@ def tokens_score(
             pools.update((row.pair_address, row) for row in rows)
         bulk_insert(TokenScore, snapshots)
         bulk_upsert(
-            Pool,
-            list(pools.values()),
-            unique_fields=["pair_address"],
-            update_fields=list(POOL_DATA_FIELDS),
+            Pool, _own_pools(pools), unique_fields=["pair_address"], update_fields=POOL_UPDATES
         )
         bulk_update(Token, tokens, TOKEN_FIELDS)
     return report
@@ -176,6 +183,21 @@ def _score_one(
     return evaluation, rows
 
 
+# A pool belongs to the token it was first seen with: an answer naming another token's pair
+# address never moves the pool (token is not among the fields an upsert updates).
+POOL_UPDATES = [name for name in POOL_DATA_FIELDS if name != "token"]
+
+
+def _own_pools(pools: Mapping[str, Pool]) -> list[Pool]:
+    """The rows whose pair address is new or already belongs to the same token."""
+    owners = dict(
+        Pool.objects.filter(pair_address__in=list(pools)).values_list("pair_address", "token_id")
+    )
+    return [
+        row for address, row in pools.items() if owners.get(address, row.token_id) == row.token_id
+    ]
+
+
 def _ewma_state(token: Token) -> EwmaState | None:
     state = token.ewma_state
     if not state:
@@ -213,9 +235,9 @@ def _apply(
     token.volume_5m = metrics.vol_5m
     token.pool_count = metrics.pool_count
     token.peak_liquidity_usd = metrics.peak_liquidity_usd
-    token.name = (aggregation.name or token.name)[:200]
-    token.symbol = (aggregation.symbol or token.symbol)[:64]
-    token.image_url = (aggregation.image_url or token.image_url)[:500]
+    token.name = fit(Token, "name", aggregation.name or token.name)
+    token.symbol = fit(Token, "symbol", aggregation.symbol or token.symbol)
+    token.image_url = fit(Token, "image_url", aggregation.image_url or token.image_url)
 
 
 def _snapshot(
@@ -240,10 +262,10 @@ def _pool_rows(token: Token, aggregation: Aggregation, now: datetime) -> list[Po
         Pool(
             token=token,
             pair_address=pool.pair_address,
-            dex_id=pool.dex_id,
+            dex_id=fit(Pool, "dex_id", pool.dex_id),
             labels=list(pool.labels),
-            quote_symbol=pool.quote_symbol,
-            url=pool.url,
+            quote_symbol=fit(Pool, "quote_symbol", pool.quote_symbol),
+            url=pool.url if len(pool.url) <= PAIR_URL_LENGTH else "",
             kept=pool.kept,
             liquidity_usd=pool.liquidity_usd,
             buys_5m=pool.buys_5m,
@@ -260,4 +282,6 @@ def _pool_rows(token: Token, aggregation: Aggregation, now: datetime) -> list[Po
             updated_at=now,
         )
         for pool in aggregation.pools
+        if len(pool.pair_address)
+        <= PAIR_ADDRESS_LENGTH  # a key is never cut: such a pair is skipped
     ]

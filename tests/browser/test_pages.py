@@ -13,7 +13,11 @@ from tests.factories import StaffFactory, TokenFactory, TokenScoreFactory, fake_
 from tests.pairs import pair
 from tokens.models import Token
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("v1_settings"),  # the pages as scored by spec v1 and its weights
+]
 
 REFRESH_TIMEOUT = 20_000  # the table polls every 5 s
 

@@ -23,11 +23,12 @@ from tests.drills.stack import DRILL, Stack, running_stack, wait_for
 pytestmark = [*DRILL, pytest.mark.timeout(240)]
 VISIBILITY_TIMEOUT = 10
 TOKENS = 5
-# A refresh locks its tokens' rows before it writes anything: blocked there, it has written
-# nothing yet.
+# A refresh locks its tokens' rows (SELECT ... FOR UPDATE) before it writes anything: blocked
+# there, it has written nothing yet. pg_stat_activity cuts long queries short, so the match is
+# on the start of that SELECT.
 BLOCKED_UPDATE = (
     "SELECT pid FROM pg_stat_activity "
-    "WHERE wait_event_type = 'Lock' AND query LIKE '%%FROM \"tokens_token\"%%FOR UPDATE%%'"
+    "WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT \"tokens_token\".%%'"
 )
 
 

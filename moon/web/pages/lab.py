@@ -2,8 +2,9 @@
 stored history, and apply the winner (B) as a new settings version.
 
 The backtest runs in the request, synchronously, over a bounded window: the last N hours,
-and at most LAB_MAX_SNAPSHOTS of the newest snapshots (a few seconds of replay). No task,
-no polling, no result store: the answer is the page. `manage.py backtest` runs any size.
+and at most LAB_MAX_SNAPSHOTS of the newest snapshots (a few seconds of replay, and about a
+second per variant and horizon for the intervals). No task, no polling, no result store: the
+answer is the page. `manage.py backtest` runs any size.
 """
 
 from typing import Any
@@ -24,7 +25,7 @@ from scoring.backtest.forms import VariantForm, WindowForm
 from scoring.backtest.history import recent_window
 from scoring.backtest.replay import BacktestOptions, Variant
 from scoring.backtest.services import BacktestRun, backtest_apply, backtest_run, current_variant
-from scoring.backtest.text import comparison_rows
+from scoring.backtest.text import comparison_rows, history_notes
 
 LAB_MAX_SNAPSHOTS = 250_000
 
@@ -44,6 +45,7 @@ def lab(request: HttpRequest) -> HttpResponse:
         "forms": named,
         "form_b": form_b,
         "max_snapshots": f"{LAB_MAX_SNAPSHOTS:,}",
+        "confidence": BacktestOptions().confidence,
         "errors": [],
     }
     if running and all(form.is_valid() for _, form in named):
@@ -68,6 +70,7 @@ def _run(window_form: WindowForm, form_a: VariantForm, form_b: VariantForm) -> d
         "run": run,
         "truncated": truncated,
         "rows": comparison_rows(run.results),
+        "notes": history_notes(run.results),
         "charts": lab_charts(run.results),
     }
 

@@ -10,10 +10,18 @@ from django.utils import timezone
 
 from scoring.backtest.history import CHUNK_SIZE, Window
 from scoring.backtest.replay import SIGNALS, THRESHOLDS, BacktestOptions, Variant
-from scoring.backtest.results import TUNABLE_FIELDS
+from scoring.backtest.results import (
+    BOOTSTRAP_SAMPLES,
+    MIN_SAMPLES,
+    MIN_TOKENS,
+    RESAMPLES,
+    SEED,
+    TUNABLE_FIELDS,
+    Confidence,
+)
 from scoring.backtest.returns import TOLERANCE_FRACTION
 from scoring.backtest.services import BacktestRun, backtest_run, current_variant, variant_params
-from scoring.backtest.text import progress_bar, results_table
+from scoring.backtest.text import counted, progress_bar, results_table
 from scoring.engine import MODELS, weight_fields
 
 WEIGHTS = weight_fields()
@@ -23,7 +31,8 @@ class Command(BaseCommand):
     help = (
         "Replay stored snapshots through the current settings, or given ones (--model, "
         "--weights, --set), and measure how well each score predicted the forward price: "
-        "rank correlation, top decile vs the rest, hit rate of hot calls, tokens flagged."
+        "rank correlation and the top decile's return with 95% intervals resampled by token, "
+        "hit rate of hot calls against the base rate, the share hot, tokens flagged."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -68,6 +77,29 @@ class Command(BaseCommand):
             type=float,
             default=TOLERANCE_FRACTION,
             help="how late a forward price may be, as a fraction of the horizon",
+        )
+        parser.add_argument(
+            "--resamples",
+            type=int,
+            default=RESAMPLES,
+            help="bootstrap resamples by token per horizon (0: no intervals)",
+        )
+        parser.add_argument(
+            "--bootstrap-samples",
+            type=int,
+            default=BOOTSTRAP_SAMPLES,
+            help="at most this many of a horizon's samples are resampled (an even stride); "
+            "more narrows the intervals toward the whole history's, and takes longer",
+        )
+        parser.add_argument("--seed", type=int, default=SEED, help="the bootstrap's seed")
+        parser.add_argument(
+            "--min-samples",
+            type=int,
+            default=MIN_SAMPLES,
+            help="a horizon needs this many samples with a forward return to be judged",
+        )
+        parser.add_argument(
+            "--min-tokens", type=int, default=MIN_TOKENS, help="... from at least this many tokens"
         )
         parser.add_argument("--chunk-size", type=int, default=CHUNK_SIZE)
         parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -129,6 +161,13 @@ class Command(BaseCommand):
                 signal=options["signal"],
                 tolerance=options["tolerance"],
                 thresholds=tuple(float(t) for t in _items(options["thresholds"])),
+                confidence=Confidence(
+                    resamples=options["resamples"],
+                    seed=options["seed"],
+                    max_samples=options["bootstrap_samples"],
+                    min_samples=options["min_samples"],
+                    min_tokens=options["min_tokens"],
+                ),
             )
         except ValueError as error:
             raise CommandError(f"bad option: {error}") from error
@@ -142,14 +181,26 @@ class Command(BaseCommand):
         span = f"the last {hours:g} h" if hours else "all stored history"
         self.stdout.write(
             f"Backtest of {run.snapshots:,} snapshots from {span}, judging the "
-            f"{run.options.signal} score, in {run.seconds:.1f} s\n"
+            f"{run.options.signal} score, in {run.seconds:.1f} s"
         )
+        self.stdout.write(_confidence_text(run.options.confidence) + "\n")
         for line in results_table(run.results):
             self.stdout.write(line)
 
 
 def _plain(text: str) -> str:
     return text
+
+
+def _confidence_text(confidence: Confidence) -> str:
+    if not confidence.resamples:
+        return "No intervals (--resamples 0)."
+    return (
+        f"[low, high]: 95% intervals from {counted(confidence.resamples, 'resample')} by token "
+        f"(seed {confidence.seed}) of at most {counted(confidence.max_samples, 'sample')} "
+        f"per horizon; a horizon needs {counted(confidence.min_samples, 'sample')} "
+        f"from {counted(confidence.min_tokens, 'token')}."
+    )
 
 
 def _items(text: str) -> list[str]:

@@ -90,6 +90,7 @@ def test_ground_truth_lists_graduated_and_launched_tokens(sandbox: SandboxHandle
     assert list(first) == [
         "mint", "name", "symbol", "uri", "creator", "create_signature", "signature", "story",
         "created_at_ms", "migrated_at_ms", "pump_at_ms", "rug_at_ms", "pools", "risk",
+        "habits",
     ]  # fmt: skip
     assert first["migrated_at_ms"] < START_MS
     assert [t["migrated_at_ms"] for t in everything["tokens"]] == sorted(

@@ -85,7 +85,7 @@ def test_a_young_pool_shows_all_its_trades_in_every_window() -> None:
 
 def test_pool_windows_add_up_to_the_token_tape() -> None:
     m = market(2)
-    spec = next(s for s in m.tokens(START_MS) if len(s.pools) >= 4)
+    spec = next(s for s in m.tokens(START_MS) if len(s.pools) >= 4 and not s.habits.is_thin)
     at = START_MS + 30 * MINUTE
     pairs = [p for p in m.token_pairs(spec.mint, at) if p["dexId"] != "pumpfun"]
     tape = m.tape(spec.mint)
@@ -94,7 +94,7 @@ def test_pool_windows_add_up_to_the_token_tape() -> None:
     total = tape.point(at).buys - tape.point(at - 5 * MINUTE).buys
     pooled = sum(p["txns"]["m5"]["buys"] for p in pairs)
 
-    assert total == 49
+    assert total == 62
     assert abs(pooled - total) < len(pairs)  # each pool floors its own share
 
 
@@ -178,10 +178,15 @@ def test_graduations_come_in_bursts() -> None:
 def test_a_pump_accelerates_trading_and_lifts_the_price_over_the_next_minutes() -> None:
     m = Market(seed=12, start_ms=START_MS, creates_per_minute=0, migrations_per_hour=0)
     pumps = [m.force_migration(START_MS + i * 1000, story="pump")[0] for i in range(40)]
-    # Past its first hour, a pool's h1 window is full and acceleration means what it says.
-    mature = [s for s in pumps if s.event_at + 0.5 * s.event_len > 60]
+    # Past its first hour, a pool's h1 window is full and acceleration means what it says; a
+    # volume bot's bursts or a thin token's few trades blur it (see test_habits.py).
+    mature = [
+        s
+        for s in pumps
+        if s.event_at + 0.5 * s.event_len > 60 and not s.habits.is_thin and not s.habits.wash_rate
+    ]
 
-    assert len(mature) == 28
+    assert len(mature) == 16
     for spec in mature:
         at = spec.migrated_ms + int((spec.event_at + 0.6 * spec.event_len) * MINUTE)
         now = amm_pair(m.token_pairs(spec.mint, at))
@@ -196,16 +201,28 @@ def test_a_rug_pulls_the_liquidity_and_crashes_the_price() -> None:
     m = Market(seed=13, start_ms=START_MS, creates_per_minute=0, migrations_per_hour=0)
     rugs = [m.force_migration(START_MS + i * 1000, story="rug")[0] for i in range(10)]
 
+    left = []
     for spec in rugs:
         assert spec.rug_at_ms is not None
         before = amm_pair(m.token_pairs(spec.mint, spec.rug_at_ms - 2 * MINUTE))
         after = amm_pair(m.token_pairs(spec.mint, spec.rug_at_ms + 5 * MINUTE))
-        assert after["liquidity"]["usd"] < 500 < before["liquidity"]["usd"]
+        left.append(after["liquidity"]["usd"] / before["liquidity"]["usd"])
         assert float(after["priceUsd"]) < 0.1 * float(before["priceUsd"])
+        assert after["priceChange"]["h1"] <= -90
+    # The pool keeps a few percent of its liquidity: still listed, still counted.
+    assert min(left) > 0.02
+    assert max(left) < 0.1
+    assert sum(spec.habits.rug_pump > 0 for spec in rugs) == 3  # pump-and-dumps
+
+
+def _trades_5m(pairs: list[dict[str, Any]]) -> int:
+    """Trades in the last 5 minutes on the counted pools: a ratio of a handful says nothing."""
+    kept = [p for p in pairs if p["dexId"] != "pumpfun" and 500 <= p["liquidity"]["usd"] < 1e5]
+    return sum(p["txns"]["m5"]["buys"] + p["txns"]["m5"]["sells"] for p in kept)
 
 
 def _hybrid(pairs: list[dict[str, Any]]) -> float:
-    kept = [p for p in pairs if p["dexId"] != "pumpfun" and p["liquidity"]["usd"] >= 500]
+    kept = [p for p in pairs if p["dexId"] != "pumpfun" and 500 <= p["liquidity"]["usd"] < 1e5]
     tx5 = sum(p["txns"]["m5"]["buys"] + p["txns"]["m5"]["sells"] for p in kept)
     tx1 = sum(p["txns"]["h1"]["buys"] + p["txns"]["h1"]["sells"] for p in kept)
     v5, v1 = sum(p["volume"]["m5"] for p in kept), sum(p["volume"]["h1"] for p in kept)
@@ -231,7 +248,8 @@ def test_momentum_now_predicts_the_price_fifteen_minutes_later() -> None:
         for k in range(8):
             at = START_MS + k * 10 * MINUTE
             pairs = m.token_pairs(spec.mint, at)
-            if at - spec.migrated_ms < HOUR or pairs[0].get("liquidity", {}).get("usd", 0) < 500:
+            # Momentum on a handful of trades is noise (thin tokens, dead ones, rugged ones).
+            if at - spec.migrated_ms < HOUR or _trades_5m(pairs) < 10:
                 continue
             later = amm_pair(m.token_pairs(spec.mint, at + 15 * MINUTE))
             scores.append(_hybrid(pairs))

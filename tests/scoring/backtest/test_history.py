@@ -1,11 +1,20 @@
 """Streaming stored snapshots: grouped by token, in time order, rebuilt as Metrics."""
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import timedelta
 
 import pytest
 
-from scoring.backtest.history import Window, recent_window, snapshot_count, snapshot_stream
+from scoring.backtest.history import (
+    COUNTS,
+    FLOATS,
+    UNREAD,
+    Window,
+    recent_window,
+    snapshot_count,
+    snapshot_stream,
+)
+from scoring.engine import Metrics
 from tests.factories import TokenFactory
 from tests.scoring.backtest.builders import BUSY, metrics
 from tests.scoring.backtest.stored import T0, stored
@@ -37,6 +46,31 @@ def test_it_streams_by_token_then_time_and_rebuilds_the_metrics() -> None:
         expected, tx_5m=7, buys_5m=7, sells_5m=0, dp15=None, price_usd=0.5
     )
     assert rows[3].metrics == replace(expected, price_usd=1.5)
+
+
+def test_it_reads_every_input_of_scoring_spec_v2_back() -> None:
+    token = TokenFactory()
+    v2 = metrics(
+        history_minutes=42.0,
+        tx_pace_5m=3.5,
+        tx_pace_rest=1.25,
+        vol_pace_5m=120.0,
+        vol_pace_rest=40.0,
+        window_5m_minutes=5.0,
+        window_1h_minutes=42.0,
+        dp60=-0.25,
+        implausible_pools=2,
+        peak_liquidity_usd=35_000.0,
+    )
+    stored(token, 0, v2, price=0.5)
+
+    (row,) = list(snapshot_stream(Window()))
+
+    assert row.metrics == replace(v2, price_usd=0.5, primary_pair_address=None, primary_dex_id=None)
+
+
+def test_every_metrics_field_is_read_or_knowingly_left() -> None:
+    assert sorted((*FLOATS, *COUNTS, *UNREAD)) == sorted(f.name for f in fields(Metrics))
 
 
 def test_a_window_keeps_since_and_drops_until() -> None:

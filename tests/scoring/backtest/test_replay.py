@@ -15,12 +15,18 @@ from scoring.backtest.replay import (
     backtest,
     replay_token,
 )
+from scoring.backtest.results import Confidence
+from scoring.backtest.stats import cluster_bootstrap
 from scoring.engine import Aggregation, Evaluation, EwmaState, ScoringParams, evaluate
 from scoring.engine.issues import critical
 from tests.scoring.backtest.builders import BUSY, BUSY_SCORE, QUIET, QUIET_SCORE, metrics, row
 
 ROOT = Path(__file__).resolve().parents[3]
 DEFAULTS = ScoringParams()
+# The model the builders' scores are worked out for (the defaults have moved on to v2).
+HYBRID = ScoringParams(
+    scoring_model_active="hybrid_momentum", w_tx=0.25, w_vol=0.25, w_fresh=0.25, w_oi=0.25
+)
 
 
 def engine_scores(rows: list[SnapshotRow], params: ScoringParams) -> list[tuple[float, float]]:
@@ -55,7 +61,7 @@ def test_it_replays_scores_and_the_ewma_by_hand() -> None:
         row(240, BUSY),
     ]
 
-    replay = replay_token(rows, DEFAULTS)
+    replay = replay_token(rows, HYBRID)
 
     smoothed_2 = 0.3 * QUIET_SCORE + 0.7 * BUSY_SCORE  # 0.685
     fallback = 0.7 * (smoothed_2 + BUSY_SCORE) / 2  # 0.7 x mean of the good smoothed scores
@@ -87,17 +93,23 @@ def test_it_scores_exactly_as_the_engine_does(params: ScoringParams) -> None:
         row(120, None, fallback="emergency"),
         row(150, QUIET, fallback="degraded"),  # a warning: scored, and it advances the EWMA
         row(180, metrics(buys_5m=0, sells_5m=9, dp5=-0.3, dp15=None)),
+        # Spec v2's inputs, then a price collapse: v2 scores a rug 0 and smooths on from 0.
+        row(210, metrics(tx_pace_5m=4.0, tx_pace_rest=1.0, vol_pace_5m=90.0, vol_pace_rest=20.0)),
+        row(240, metrics(tx_pace_5m=4.0, tx_pace_rest=1.0, dp60=-0.95, history_minutes=200.0)),
+        row(270, metrics(tx_pace_5m=3.0, tx_pace_rest=1.0, history_minutes=230.0)),
     ]
 
     replay = replay_token(rows, params)
 
     expected = engine_scores(rows, params)
+    if params.scoring_model_active == "hybrid_momentum_v2":
+        assert expected[8] == (0.0, 0.0)  # the rugged row
     assert replay.scores == pytest.approx([score for score, _ in expected], abs=1e-12)
     assert replay.smoothed == pytest.approx([smoothed for _, smoothed in expected], abs=1e-12)
 
 
 def test_a_row_without_metrics_is_held_as_a_fallback() -> None:
-    replay = replay_token([row(0, BUSY), row(60, None)], DEFAULTS)
+    replay = replay_token([row(0, BUSY), row(60, None)], HYBRID)
 
     assert replay.scores == pytest.approx([BUSY_SCORE, 0.7 * BUSY_SCORE])
 
@@ -114,7 +126,7 @@ def test_a_backtest_measures_every_variant_over_one_pass() -> None:
         row(600, None, token=2, fallback="fallback"),
     ]
     options = BacktestOptions(horizons=(5,), thresholds=(0.5,), signal="raw")
-    variants = [Variant("A", DEFAULTS), Variant("B", ScoringParams(min_score=1.0, w_tx=0.5))]
+    variants = [Variant("A", HYBRID), Variant("B", ScoringParams(min_score=1.0, w_tx=0.5))]
 
     a, b = backtest(iter(rows), variants, options)
 
@@ -136,6 +148,61 @@ def test_a_backtest_measures_every_variant_over_one_pass() -> None:
     assert [r.threshold for r in b.thresholds] == [0.3, 0.5, 1.0]  # both min_scores are counted
     assert b.horizon(5).hot_threshold == 1.0
     assert b.params.w_tx == 0.5
+
+
+def test_each_sample_keeps_its_token_for_the_bootstrap() -> None:
+    # 12 tokens, 4 snapshots 5 minutes apart: 3 samples each at 5 min; busy tokens rise.
+    rows = []
+    for token in range(1, 13):
+        busy = token % 2 == 0
+        for step in range(4):
+            price = 1.0 + (0.1 * step if busy else -0.01 * step * token)
+            rows.append(
+                row(300.0 * step, replace(BUSY if busy else QUIET, price_usd=price), token=token)
+            )
+    options = BacktestOptions(horizons=(5, 15), confidence=Confidence(resamples=200, seed=5))
+
+    (result,) = backtest(rows, [Variant("A", HYBRID)], options)
+
+    five, fifteen = result.horizons
+    assert (five.samples, five.tokens, five.enough) == (36, 12, True)
+    assert (fifteen.samples, fifteen.tokens, fifteen.enough) == (12, 12, False)
+    assert fifteen.rho_interval is None
+    # The same interval as resampling those samples by their own token.
+    smoothed = {}
+    for token in range(1, 13):
+        mine = [r for r in rows if r.token_id == token]
+        smoothed[token] = replay_token(mine, HYBRID).smoothed[:3]
+    scores = [s for token in range(1, 13) for s in smoothed[token]]
+    returns = []
+    for token in range(1, 13):
+        prices = [r.metrics.price_usd for r in rows if r.token_id == token]
+        returns += [prices[k + 1] / prices[k] - 1 for k in range(3)]
+    tokens = [token for token in range(1, 13) for _ in range(3)]
+    expected = cluster_bootstrap(scores, returns, tokens, resamples=200, seed="5:5")
+    assert five.rho_interval == expected.rho
+    assert five.interval_tokens == 12
+
+
+def test_hot_shares_read_the_smoothed_score_per_snapshot_and_per_minute() -> None:
+    rows = [
+        *(row(t, BUSY, token=1) for t in (0.0, 60.0, 120.0, 180.0)),  # hot throughout
+        *(row(t, QUIET, token=2) for t in (0.0, 120.0)),  # never hot
+        row(30.0, BUSY, token=3),
+        row(90.0, QUIET, token=3),  # raw 0.125, smoothed 0.685: still hot
+    ]
+    params = replace(HYBRID, min_score=0.5)
+
+    (result,) = backtest(rows, [Variant("A", params)], BacktestOptions(signal="raw"))
+
+    assert (result.hot_snapshots, result.snapshots) == (6, 8)
+    assert result.hot_share == pytest.approx(6 / 8)
+    # The raw score is judged: at 0.5 the thresholds count 5 snapshots, not 6.
+    assert next(r.snapshots for r in result.thresholds if r.threshold == 0.5) == 5
+    # Minutes 0..3: live tokens {1, 2}, {1, 2, 3}, {1, 2}, {1}; hot {1}, {1, 3}, {1}, {1}.
+    assert result.moments == 4
+    assert result.hot_token_share == pytest.approx((1 / 2 + 2 / 3 + 1 / 2 + 1) / 4)
+    assert result.to_json()["hot_token_share"] == result.hot_token_share
 
 
 def test_rows_of_a_token_must_come_together() -> None:

@@ -18,6 +18,7 @@ from pytest_django import DjangoDbBlocker
 from scoring.backtest.history import Window, snapshot_stream
 from scoring.backtest.replay import BacktestOptions, Variant, replay_token
 from scoring.backtest.services import backtest_run, current_variant
+from scoring.backtest.text import short_name, spearman_verdicts
 from scoring.engine import ScoringParams
 from scoring.models import TokenScore
 from tests.scoring.backtest.sandbox import FAIL_EVERY, MINUTES, TOKENS, build_history
@@ -84,17 +85,30 @@ def test_replaying_the_stored_settings_reproduces_every_stored_score(history: No
     assert [s for _, s in replayed] == pytest.approx([s for _, s in stored], abs=1e-12)
 
 
-def test_the_hybrid_model_ranks_forward_returns(history: None) -> None:
-    run = backtest_run(variants=[current_variant()], window=Window())
+def test_the_default_model_ranks_forward_returns(history: None) -> None:
+    current = current_variant()
+    run = backtest_run(variants=[current], window=Window())
 
     (result,) = run.results
-    assert (result.label, result.params.scoring_model_active) == ("current (v1)", "hybrid_momentum")
+    assert (result.label, result.params.scoring_model_active) == (
+        current.label,
+        ScoringParams().scoring_model_active,
+    )
     assert (run.snapshots, result.tokens, result.held) == (SNAPSHOTS, TOKENS, 17)
     for horizon in result.horizons:
         assert horizon.samples > 3000
         assert (horizon.rho or 0) > 0.15, horizon
         assert (horizon.spread or 0) > 0, horizon  # the top decile outruns the rest
         assert (horizon.hit_rate or 0) > (horizon.base_rate or 1), horizon
+        # Resampled by token (at most 3,000 samples, every token kept).
+        assert horizon.rho_interval is not None
+        assert horizon.rho_interval.low < horizon.rho < horizon.rho_interval.high
+        assert horizon.interval_samples <= 3000 < horizon.samples
+        assert (horizon.interval_tokens, horizon.resamples) == (horizon.tokens, 1000)
+    # Over the next 5 and 15 minutes the ranking holds on any draw of the tokens; an hour
+    # ahead, two hours of 55-odd tokens cannot tell it from chance.
+    lows = [h.rho_interval.low for h in result.horizons if h.rho_interval is not None]
+    assert [low > 0 for low in lows] == [True, True, False]
 
 
 def test_the_raw_score_ranks_them_too(history: None) -> None:
@@ -115,6 +129,8 @@ def test_shuffled_prices_leave_nothing_to_find(history: None) -> None:
     for horizon in after.horizons:
         assert horizon.rho is not None
         assert abs(horizon.rho) < 0.05, horizon
+        assert horizon.rho_interval is not None
+        assert horizon.rho_interval.low < 0 < horizon.rho_interval.high  # nothing to claim
     # The scores are the same: so are the tokens and snapshots each threshold flags.
     assert [(r.tokens, r.snapshots) for r in after.thresholds] == [
         (r.tokens, r.snapshots) for r in before.thresholds
@@ -130,5 +146,7 @@ def test_a_comparison_replays_both_variants_over_the_same_history(history: None)
     a, b = run.results
     assert a.snapshots == b.snapshots == SNAPSHOTS
     assert [h.samples for h in a.horizons] == [h.samples for h in b.horizons]
-    # Freshness alone is about age, not momentum: it ranks the next 5 minutes worse.
+    # Freshness alone is about age, not momentum: it ranks the next 5 minutes worse, and
+    # not by the luck of this history's draw.
     assert (b.horizon(5).rho or 0) < (a.horizon(5).rho or 0)
+    assert spearman_verdicts(a, b, 0)[-1].endswith(f": {short_name(a.label)} ranks better")
