@@ -11,7 +11,7 @@ import dj_database_url
 import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 
-from moon.lib.env import env_bool, env_int, env_list, env_str
+from moon.lib.env import env_bool, env_float, env_int, env_list, env_str
 
 django_stubs_ext.monkeypatch()  # lets admin classes be subscripted for the type checker
 
@@ -153,6 +153,8 @@ DEXSCREENER_RPM = env_int("DEXSCREENER_RPM", 300, minimum=1)
 PUMPPORTAL_WS_URL = env_str("PUMPPORTAL_WS_URL", "wss://pumpportal.fun/api/data")
 PUMPPORTAL_SILENCE_SECONDS = env_int("PUMPPORTAL_SILENCE_SECONDS", 300, minimum=1)
 ALERT_WEBHOOK_URL = env_str("ALERT_WEBHOOK_URL")
+SOLANA_RPC_URL = env_str("SOLANA_RPC_URL", "https://api.mainnet-beta.solana.com")
+SOLANA_RPC_RPS = env_float("SOLANA_RPC_RPS", 8.0, above=0)
 
 # --- Auth, i18n, static ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -24,7 +24,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     root = str(config.rootpath)
     for item in items:
         relative = str(item.path).removeprefix(root).lstrip("/")
-        if relative.startswith(PURE_TESTS):
+        shares_redis = {"redis_url", "redis_client"} & set(getattr(item, "fixturenames", ()))
+        if relative.startswith(PURE_TESTS) and not shares_redis:
             item.add_marker(pytest.mark.pure)
 
 

@@ -2,11 +2,13 @@
 
 import hashlib
 
+import base58
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from ingestion.clients.base58 import b58encode, is_valid_mint
+from ingestion.clients.solana_address import is_valid_address
+from ingestion.models import ChainMigration, Creation
 from scoring.models import ScoringSettings, TokenScore
 from tokens.models import Pool, Token
 
@@ -14,9 +16,9 @@ from tokens.models import Pool, Token
 def fake_address(seed: int, suffix: str = "") -> str:
     """A valid base58 Solana address (32 bytes) derived from `seed`."""
     for attempt in range(100):
-        digits = b58encode(hashlib.sha256(f"{seed}/{attempt}".encode()).digest())
+        digits = base58.b58encode(hashlib.sha256(f"{seed}/{attempt}".encode()).digest()).decode()
         address = digits[: len(digits) - len(suffix)] + suffix
-        if is_valid_mint(address):
+        if is_valid_address(address):
             return address
     raise AssertionError(f"no address for seed {seed} ending in {suffix!r}")
 
@@ -67,3 +69,27 @@ class TokenScoreFactory(factory.django.DjangoModelFactory):
     smoothed_score = 0.4
     scoring_model = "hybrid_momentum"
     settings_version = factory.LazyFunction(lambda: ScoringSettings.objects.active().version)
+
+
+class CreationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Creation
+
+    mint_address = factory.Sequence(lambda n: fake_address(20_000_000 + n, "pump"))
+    creator = factory.Sequence(lambda n: fake_address(30_000_000 + n))
+    name = factory.Sequence(lambda n: f"Launch {n}")
+    symbol = factory.Sequence(lambda n: f"L{n}")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class ChainMigrationFactory(factory.django.DjangoModelFactory):
+    """A graduation the reconciler found on chain; the feed had it unless ``heard_by="chain"``."""
+
+    class Meta:
+        model = ChainMigration
+
+    signature = factory.Sequence(lambda n: f"chain-sig{n}")
+    mint_address = factory.Sequence(lambda n: fake_address(40_000_000 + n, "pump"))
+    slot = factory.Sequence(lambda n: 300_000_000 + n)
+    block_time = factory.LazyFunction(timezone.now)
+    heard_by = ChainMigration.HeardBy.FEED

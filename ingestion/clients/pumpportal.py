@@ -1,4 +1,4 @@
-"""PumpPortal data WebSocket: frame parsing and the one long-lived listener connection.
+"""PumpPortal data WebSocket: the one long-lived listener connection (frames: pumpportal_frames).
 
 PumpPortal bans clients that open many connections, so the listener keeps exactly one, and
 reconnects with exponential backoff and full jitter. The feed has no application-level ping:
@@ -20,7 +20,43 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from .base58 import is_valid_mint
+from .pumpportal_frames import (
+    INITIAL_BUY_MAX,
+    NAME_MAX,
+    POOL_MAX,
+    SOL_AMOUNT_MAX,
+    SYMBOL_MAX,
+    URI_MAX,
+    Ack,
+    Creation,
+    FeedError,
+    Frame,
+    Garbage,
+    Ignored,
+    Migration,
+    parse_frame,
+)
+
+__all__ = [
+    "INITIAL_BUY_MAX",
+    "NAME_MAX",
+    "POOL_MAX",
+    "SOL_AMOUNT_MAX",
+    "SUBSCRIBE_MIGRATION",
+    "SUBSCRIBE_NEW_TOKEN",
+    "SYMBOL_MAX",
+    "URI_MAX",
+    "Ack",
+    "Creation",
+    "FeedError",
+    "Frame",
+    "Garbage",
+    "Ignored",
+    "ListenerState",
+    "Migration",
+    "PumpPortalListener",
+    "parse_frame",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -28,90 +64,6 @@ SUBSCRIBE_MIGRATION: dict[str, str] = {"method": "subscribeMigration"}
 SUBSCRIBE_NEW_TOKEN: dict[str, str] = {"method": "subscribeNewToken"}
 
 STOP_GRACE_SECONDS = 3.0
-
-
-@dataclass(frozen=True)
-class Migration:
-    signature: str
-    mint: str
-    pool: str | None
-
-
-@dataclass(frozen=True)
-class Creation:
-    mint: str
-
-
-@dataclass(frozen=True)
-class Ack:
-    message: str
-
-
-@dataclass(frozen=True)
-class FeedError:
-    """``{"errors": "..."}``: PumpPortal refusing something we asked (a subscription, a key)."""
-
-    message: str
-
-
-@dataclass(frozen=True)
-class Ignored:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Garbage:
-    reason: str
-
-
-Frame = Migration | Creation | Ack | FeedError | Ignored | Garbage
-
-
-def _clip(value: object, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def parse_frame(text: str | bytes) -> Frame:
-    """Classify one WebSocket frame; never raises."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError:
-            return Garbage("frame is not UTF-8")
-    try:
-        payload = json.loads(text)
-    except ValueError:
-        return Garbage(f"frame is not JSON: {_clip(text)}")
-    if not isinstance(payload, dict):
-        return Garbage(f"frame is not a JSON object: {_clip(payload)}")
-    if "txType" not in payload:
-        if "errors" in payload:
-            errors = payload["errors"]
-            return FeedError(errors[:300] if isinstance(errors, str) else _clip(errors, 300))
-        message = payload.get("message")
-        if isinstance(message, str):
-            return Ack(message)
-        return Ignored(f"object without txType, keys {sorted(payload)}")
-    return _parse_event(payload)
-
-
-def _parse_event(payload: dict[str, Any]) -> Frame:
-    tx_type = payload["txType"]
-    if not isinstance(tx_type, str):
-        return Garbage(f"txType is not a string: {_clip(tx_type)}")
-    if tx_type not in ("migrate", "create"):
-        return Ignored(f"txType {tx_type!r}")
-    mint = payload.get("mint")
-    if not is_valid_mint(mint):
-        return Garbage(f"{tx_type} frame with an invalid mint: {_clip(mint)}")
-    if tx_type == "create":
-        return Creation(mint)
-    signature = payload.get("signature")
-    if not isinstance(signature, str) or not signature:
-        return Garbage(f"migrate frame without a string signature: {_clip(signature)}")
-    pool = payload.get("pool")
-    return Migration(signature=signature, mint=mint, pool=pool if isinstance(pool, str) else None)
 
 
 @dataclass(frozen=True)
@@ -134,7 +86,8 @@ class _Silence(Exception):
 
 
 class PumpPortalListener:
-    """Keeps one subscription to PumpPortal alive and hands every migration to ``on_migration``.
+    """Keeps one subscription to PumpPortal alive and hands every migration to ``on_migration``
+    and, when given ``on_creation``, every token creation to it, stamped with its arrival time.
 
     A connection counts as healthy, and resets the backoff, once it has received a frame and
     stayed up for ``healthy_after`` seconds: a server that accepts and drops at once would
@@ -152,6 +105,7 @@ class PumpPortalListener:
         healthy_after: float = 30.0,
         open_timeout: float = 10.0,
         on_state: Callable[[ListenerState], None] | None = None,
+        on_creation: Callable[[Creation], Awaitable[None]] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.time,
@@ -164,6 +118,7 @@ class PumpPortalListener:
         self.healthy_after = healthy_after
         self.open_timeout = open_timeout
         self.on_state = on_state
+        self.on_creation = on_creation
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock
@@ -278,6 +233,10 @@ class PumpPortalListener:
             await self._deliver(frame)
         elif isinstance(frame, Creation):
             self._update(last_frame_at=now, creations_seen=self.state.creations_seen + 1)
+            if self.on_creation is not None:
+                await self._deliver_creation(
+                    self.on_creation, dataclasses.replace(frame, seen_at=now)
+                )
         elif isinstance(frame, FeedError):
             logger.warning("pumpportal: the feed answered with an error: %s", frame.message)
             self._update(last_frame_at=now, errors_seen=self.state.errors_seen + 1)
@@ -294,6 +253,14 @@ class PumpPortalListener:
             await self.on_migration(migration)
         except Exception:
             logger.exception("pumpportal: on_migration failed for %s", migration.mint)
+
+    async def _deliver_creation(
+        self, deliver: Callable[[Creation], Awaitable[None]], creation: Creation
+    ) -> None:
+        try:
+            await deliver(creation)
+        except Exception:
+            logger.exception("pumpportal: on_creation failed for %s", creation.mint)
 
     def _disconnected(self, reason: str) -> None:
         logger.warning("pumpportal: disconnected: %s", reason)

@@ -39,6 +39,21 @@ COUNTERS: dict[str, tuple[str, tuple[str, ...]]] = {
         (),
     ),
     "moon_alerts": ("Alerts raised, by kind.", ("kind",)),
+    "moon_solana_rpc_requests": ("Solana JSON-RPC requests sent, by method.", ("method",)),
+    "moon_solana_rpc_errors": (
+        "Solana JSON-RPC requests that failed: transport error or HTTP status >= 400.",
+        ("method",),
+    ),
+    "moon_solana_rpc_responses_429": ("Solana JSON-RPC answers with HTTP 429.", ()),
+    "moon_creations_stored": ("Token creations from the feed stored.", ()),
+    "moon_reconcile_runs": (
+        "Reconciliations of the migrations on chain, by result (ok, partial, failed, busy).",
+        ("result",),
+    ),
+    "moon_chain_migrations": (
+        "Migrations the reconciler found on chain, by who had it first (feed, chain).",
+        ("heard_by",),
+    ),
 }
 
 
@@ -73,6 +88,22 @@ def counters_read() -> dict[tuple[str, tuple[str, ...]], int]:
             key = (name, tuple(labels.get(label, "") for label in COUNTERS[name][1]))
             values[key] = int(raw_value)
     return values
+
+
+def solana_rpc_request_observe(method: str, status: int | None, elapsed: float) -> None:
+    """SolanaRpcClient's `on_request` hook: every request, its HTTP-level failure, its 429.
+
+    JSON-RPC error objects arrive with HTTP 200 and are the caller's to count."""
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        counter_incr(pipe, "moon_solana_rpc_requests", method=method)
+        if status is None or status >= 400:
+            counter_incr(pipe, "moon_solana_rpc_errors", method=method)
+        if status == 429:
+            counter_incr(pipe, "moon_solana_rpc_responses_429")
+        pipe.execute()
+    except redis.RedisError:
+        logger.debug("metrics: solana rpc request not counted, redis unavailable")
 
 
 # --- DexScreener traffic: the observer of the shared client, and the window alerts read ------

@@ -1,5 +1,6 @@
 """Tiny helpers that read configuration from the environment and fail loudly on bad values."""
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,22 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_float(name: str, default: float, *, above: float | None = None) -> float:
+    """A finite number; ``above`` is a bound the value must exceed (0 for a rate)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ImproperlyConfigured(f"{name} must be a finite number, got {raw!r}")
+    if above is not None and value <= above:
+        raise ImproperlyConfigured(f"{name} must be above {above:g}, got {value:g}")
     return value
 
 

@@ -1,4 +1,5 @@
-"""Alerts: a failing scheduler group, a silent listener, too many DexScreener errors.
+"""Alerts: a failing scheduler group, a silent listener, too many DexScreener errors, a feed
+that misses migrations.
 
 `operations.check_alerts` runs `alerts_check` every minute. The first detection of an incident
 logs at ERROR and, when ALERT_WEBHOOK_URL is set, POSTs it as JSON. A Redis key with a TTL (the
@@ -12,7 +13,9 @@ What counts as an incident:
 - `listener_silent:listener`: no frame for more than twice PUMPPORTAL_SILENCE_SECONDS, or no
   listener ever published its state;
 - `dexscreener_errors:dexscreener`: over the last 5 minutes, at least 20 requests of which more
-  than 25% failed (transport error or HTTP status >= 400, 429 included).
+  than 25% failed (transport error or HTTP status >= 400, 429 included);
+- `intake_coverage:feed`: over the last hour the feed delivered under 99% of the migrations the
+  chain shows (the reconciler registered the rest).
 """
 
 import json
@@ -26,6 +29,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from ingestion.services.coverage import MIN_COVERAGE, intake_status
 from ingestion.services.listener import listener_status
 from moon.lib.counters import counter_add, dexscreener_traffic
 from moon.lib.redis import redis_client
@@ -60,6 +64,7 @@ def alerts_detect(*, now: datetime | None = None) -> list[Alert]:
         *_scheduler_alerts(now),
         *_listener_alerts(now),
         *_dexscreener_alerts(now),
+        *_coverage_alerts(now),
     ]
 
 
@@ -117,6 +122,27 @@ def _dexscreener_alerts(now: datetime) -> list[Alert]:
         "threshold": DEXSCREENER_MAX_ERROR_RATE,
     }
     return [Alert("dexscreener_errors", "dexscreener", message, details)]
+
+
+def _coverage_alerts(now: datetime) -> list[Alert]:
+    hour = intake_status(now=now).last_hour
+    if not hour.below_target or hour.coverage is None:
+        return []
+    shown = ", ".join(hour.missed_mints[:5]) + (", ..." if hour.missed > 5 else "")
+    message = (
+        f"the feed delivered {hour.heard_by_feed} of {hour.on_chain} migrations seen on chain "
+        f"in the last hour ({hour.coverage:.1%}, under {MIN_COVERAGE:.0%}); missed: {shown}"
+    )
+    details = {
+        "window": hour.window,
+        "on_chain": hour.on_chain,
+        "heard_by_feed": hour.heard_by_feed,
+        "missed": hour.missed,
+        "coverage": hour.coverage,
+        "threshold": MIN_COVERAGE,
+        "missed_mints": hour.missed_mints,
+    }
+    return [Alert("intake_coverage", "feed", message, details)]
 
 
 def alerts_check(*, now: datetime | None = None) -> list[Alert]:

@@ -2,8 +2,9 @@
 
 `/health` checks the database, Redis and the Celery broker (any of them down: failing, HTTP 503)
 and whether the listener and beat are alive (either stale: degraded). `/health/scheduler` is the
-refresh scheduler's own report (scoring.services.monitoring). `system_status()` gathers both,
-the listener's state and the DexScreener budget for the /system page.
+refresh scheduler's own report (scoring.services.monitoring), `/health/ingestion` the intake's
+(ingestion.services.coverage: the feed against the chain). `system_status()` gathers them, the
+listener's state and the DexScreener budget for the /system page.
 """
 
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_celery_beat.models import PeriodicTask
 
+from ingestion.services.coverage import IntakeStatus, intake_status
 from ingestion.services.listener import ListenerStatus, listener_status
 from moon.lib.counters import dexscreener_traffic
 from moon.lib.redis import redis_client
@@ -194,6 +196,7 @@ class SystemStatus(StatusReport):
     scheduler: SchedulerStatus
     listener: ListenerStatus
     dexscreener: DexScreenerStatus
+    intake: IntakeStatus | None = None
 
 
 def system_status() -> SystemStatus:
@@ -205,6 +208,7 @@ def system_status() -> SystemStatus:
         scheduler=safe_scheduler_status(),
         listener=listener_status(),
         dexscreener=dexscreener_status(),
+        intake=intake_status(),
     )
 
 
@@ -228,6 +232,13 @@ def health(request: HttpRequest) -> JsonResponse:
 @require_GET
 def health_scheduler(request: HttpRequest) -> JsonResponse:
     report = safe_scheduler_status()
+    return JsonResponse(report.to_json(), status=503 if report.status == "failing" else 200)
+
+
+@require_GET
+def health_ingestion(request: HttpRequest) -> JsonResponse:
+    """Coverage of the feed against the chain; 503 only when no intake works at all."""
+    report = intake_status()
     return JsonResponse(report.to_json(), status=503 if report.status == "failing" else 200)
 
 

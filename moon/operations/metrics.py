@@ -4,7 +4,7 @@ moon runs as several processes (gunicorn workers, Celery workers, beat, the list
 process-local prometheus-client counter would show each scrape one worker's share. The source of
 truth is Redis instead: writers add to counters there (HINCRBY, atomic, one hash), and the web
 process turns them into metric families at scrape time with a custom collector, next to gauges
-read live (listener state, scheduler lag, the DexScreener budget).
+read live (listener state, scheduler lag, the DexScreener budget, the intake's coverage).
 """
 
 import logging
@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ingestion.services.coverage import intake_status
 from ingestion.services.listener import listener_status
 from moon.lib.counters import COUNTERS, counters_read
 from scoring.services.dexscreener import dexscreener_budget_usage
@@ -36,6 +37,7 @@ class MoonCollector(Collector):
         yield from self._listener()
         yield from self._scheduler()
         yield from self._budget()
+        yield from self._intake()
 
     def _counters(self) -> Iterator[Metric]:
         up = GaugeMetricFamily("moon_metrics_store_up", "1 when the Redis metrics store answered.")
@@ -115,6 +117,45 @@ class MoonCollector(Collector):
         yield GaugeMetricFamily(
             "moon_dexscreener_blocked", "1 while a 429 holds every process back.", int(blocked)
         )
+
+    def _intake(self) -> Iterator[Metric]:
+        status = intake_status()
+        if status.error:  # the database is down: /health says so
+            return
+        families = {
+            "on_chain": GaugeMetricFamily(
+                "moon_intake_migrations_on_chain",
+                "Migrations the reconciler found on chain in the window.",
+                labels=["window"],
+            ),
+            "heard_by_feed": GaugeMetricFamily(
+                "moon_intake_migrations_heard_by_feed",
+                "Of those, migrations the feed had delivered first.",
+                labels=["window"],
+            ),
+            "missed": GaugeMetricFamily(
+                "moon_intake_migrations_missed",
+                "Migrations on chain in the window that the feed missed.",
+                labels=["window"],
+            ),
+            "coverage": GaugeMetricFamily(
+                "moon_intake_coverage_ratio",
+                "Share of the window's migrations on chain that the feed delivered.",
+                labels=["window"],
+            ),
+        }
+        for window in status.windows:
+            for key, family in families.items():
+                value = getattr(window, key)
+                if value is not None:
+                    family.add_metric([window.window], value)
+        yield from families.values()
+        if status.reconciler_lag_seconds is not None:
+            yield GaugeMetricFamily(
+                "moon_reconciler_lag_seconds",
+                "How far behind the chain the reconciler has checked.",
+                value=status.reconciler_lag_seconds,
+            )
 
 
 REGISTRY = CollectorRegistry(auto_describe=False)

@@ -8,6 +8,7 @@ from moon.operations.api import LogRecordsView
 urlpatterns = [
     path("health", health.health, name="health"),
     path("health/scheduler", health.health_scheduler, name="health-scheduler"),
+    path("health/ingestion", health.health_ingestion, name="health-ingestion"),
     path("metrics", metrics.metrics, name="metrics"),
     path("version", health.version, name="version"),
     path("api/logs/", LogRecordsView.as_view(), name="api-logs"),

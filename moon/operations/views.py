@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from ingestion.services.coverage import IntakeStatus
 from moon.lib.htmx import render_page
 from moon.operations.health import SystemStatus, system_status
 from moon.operations.logstore import log_records
@@ -56,15 +57,45 @@ def system_sections(status: SystemStatus) -> dict[str, Any]:
         "listener_state": status.listener.state,
         "dexscreener": detail_rows(status.dexscreener.to_json(), skip=("error",)),
         "budget_percent": status.dexscreener.budget_percent,
+        **intake_sections(status.intake),
     }
 
 
 SKIPPED = ("status", "reason")
+INTAKE_SHOWN = (
+    "reconciler_checked_until",
+    "reconciler_lag_seconds",
+    "reconciler_stale_after_seconds",
+    "reconciler_last_run_at",
+    "reconciler_last_error",
+    "listener_state",
+    "min_coverage",
+)
+
+
+def _percent(ratio: float | None) -> str | None:
+    # One decimal: 98.96% must not read as 99%, the line the alert is drawn at.
+    return None if ratio is None else f"{100 * ratio:.1f}%"
+
+
+def intake_sections(intake: IntakeStatus | None) -> dict[str, Any]:
+    """The intake part of /system/: coverage per window, the missed mints, the reconciler."""
+    if intake is None:
+        return {"intake_status": None}
+    body = intake.to_json()
+    return {
+        "intake_status": intake.status,
+        "intake_reason": intake.reason,
+        "intake_error": intake.error,
+        "coverage": [(window, _percent(window.coverage)) for window in intake.windows],
+        "missed_mints": intake.last_day.missed_mints,
+        "intake": [(_label(key), body[key]) for key in INTAKE_SHOWN],
+    }
 
 
 @require_safe
 def system(request: HttpRequest) -> HttpResponse:
-    """Health checks, scheduler groups, listener state and DexScreener budget use."""
+    """Health checks, scheduler groups, listener state, DexScreener budget use and intake."""
     try:
         context = {**system_sections(system_status()), "error": ""}
     except Exception as exc:  # the page must show what broke instead of failing itself

@@ -96,6 +96,7 @@ def pipeline(tokens: int, migrations: int) -> list[Figure]:
     env = {
         "DEXSCREENER_URL": market_url,
         "PUMPPORTAL_WS_URL": f"ws://127.0.0.1:{port}/api/data",
+        "SOLANA_RPC_URL": f"{market_url}/solana",
         "DEXSCREENER_RPM": "1000000",  # measure the pipeline, not DexScreener's budget
     }
     market_cmd = manage(

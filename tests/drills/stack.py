@@ -420,6 +420,7 @@ def base_env(postgres: Postgres, redis_server: Redis, market: SandboxHandle) -> 
         "REDIS_URL": redis_server.url,
         "DEXSCREENER_URL": market.http_url,
         "PUMPPORTAL_WS_URL": market.ws_url,
+        "SOLANA_RPC_URL": market.rpc_url,
         "DEXSCREENER_RPM": "6000",  # the budget never limits a drill that does not ask it to
         "LOG_LEVEL": "INFO",
     }

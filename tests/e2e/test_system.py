@@ -99,6 +99,7 @@ def test_the_running_system_refreshes_hot_and_cold_tokens_on_their_intervals() -
             "REDIS_URL": settings.REDIS_URL,
             "DEXSCREENER_URL": market.http_url,
             "PUMPPORTAL_WS_URL": market.ws_url,
+            "SOLANA_RPC_URL": market.rpc_url,
         }
         with (
             process("manage.py", "listen_pumpfun", env=env),

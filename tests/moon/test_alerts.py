@@ -24,7 +24,7 @@ from moon.operations.alerts import alerts_check
 from moon.operations.tasks import check_alerts
 from scoring.services.monitoring import batch_success_record
 from scoring.services.refresh import RefreshReport
-from tests.factories import TokenFactory
+from tests.factories import ChainMigrationFactory, TokenFactory, fake_address
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +277,42 @@ def test_the_task_is_registered_and_counts_what_it_raised(webhook: Webhook) -> N
 
     assert check_alerts() == 1
     assert check_alerts() == 0
+
+
+@pytest.mark.usefixtures("listener_alive")
+def test_a_feed_that_missed_migrations_in_the_last_hour_alerts(webhook: Webhook) -> None:
+    now = an_instant()
+    missed = [fake_address(i, "pump") for i in range(7)]
+    for index, mint in enumerate(missed):
+        ChainMigrationFactory(
+            mint_address=mint, block_time=now - timedelta(minutes=index + 1), heard_by="chain"
+        )
+    for index in range(93):
+        ChainMigrationFactory(block_time=now - timedelta(seconds=30 * index + 15))
+
+    raised = alerts_check(now=now)
+
+    assert [alert.key for alert in raised] == ["intake_coverage:feed"]
+    assert webhook.received[0]["message"] == (
+        "the feed delivered 93 of 100 migrations seen on chain in the last hour (93.0%, under "
+        f"99%); missed: {', '.join(missed[:5])}, ..."
+    )
+    assert webhook.received[0]["details"] == {
+        "window": "1h",
+        "on_chain": 100,
+        "heard_by_feed": 93,
+        "missed": 7,
+        "coverage": 0.93,
+        "threshold": 0.99,
+        "missed_mints": missed,
+    }
+
+
+@pytest.mark.usefixtures("listener_alive")
+def test_coverage_at_the_line_does_not_alert(webhook: Webhook) -> None:
+    now = an_instant()
+    ChainMigrationFactory(block_time=now - timedelta(minutes=30), heard_by="chain")
+    for index in range(99):
+        ChainMigrationFactory(block_time=now - timedelta(seconds=30 * index + 15))
+
+    assert alerts_check(now=now) == []

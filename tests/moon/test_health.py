@@ -4,15 +4,19 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import OperationalError
 from django.test import Client, override_settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from ingestion.clients.pump_migrations import MIGRATION_ACCOUNT
 from ingestion.clients.pumpportal import ListenerState
+from ingestion.models import ReconcileMark
 from ingestion.services.listener import listener_state_save
 from moon.celery import app as celery_app
 from moon.operations import health
 from scoring.services.periodic import periodic_tasks_sync
+from tests.factories import ChainMigrationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -223,13 +227,26 @@ def test_the_overall_status_ranks_the_checks() -> None:
     assert health.overall_status({**everything, "broker": down, "listener": down}) == "failing"
 
 
-def test_system_status_gathers_checks_scheduler_listener_and_budget() -> None:
+def test_system_status_gathers_checks_scheduler_listener_budget_and_intake() -> None:
     listener_alive()
     beat_ticked(10)
 
     status = health.system_status().to_json()
 
-    assert set(status) == {"status", "checked_at", "checks", "scheduler", "listener", "dexscreener"}
+    assert set(status) == {
+        "status",
+        "checked_at",
+        "checks",
+        "scheduler",
+        "listener",
+        "dexscreener",
+        "intake",
+    }
+    # No reconciliation ran yet: the chain is unchecked, the live feed keeps intake going.
+    assert (status["intake"]["status"], status["intake"]["reason"]) == (
+        "degraded",
+        "the reconciler never reached the chain's head",
+    )
     assert status["status"] == "ok"
     assert set(status["checks"]) == {"database", "redis", "broker", "listener", "beat"}
     assert set(status["scheduler"]) == {"status", "checked_at", "groups"}
@@ -250,3 +267,55 @@ def test_version_names_the_build(client: Client) -> None:
     body = client.get("/version").json()
 
     assert (body["name"], body["version"], body["django"][:3]) == ("moon", "0.1.0", "5.2")
+
+
+def test_health_ingestion_answers_the_intake_status(client: Client) -> None:
+    listener_alive()
+    ChainMigrationFactory(block_time=timezone.now() - timedelta(minutes=3), heard_by="chain")
+    ReconcileMark.objects.create(account=MIGRATION_ACCOUNT, checked_until=timezone.now())
+
+    response = client.get("/health/ingestion")
+
+    body = response.json()
+    assert (response.status_code, body["status"]) == (200, "degraded")
+    assert body["reason"] == "the feed delivered 0 of the 1 migrations on chain in the last hour"
+    assert (body["last_hour"]["on_chain"], body["last_hour"]["coverage"]) == (1, 0.0)
+    assert set(body) == {
+        "status",
+        "reason",
+        "checked_at",
+        "last_hour",
+        "last_day",
+        "min_coverage",
+        "reconciler_checked_until",
+        "reconciler_lag_seconds",
+        "reconciler_stale_after_seconds",
+        "reconciler_last_run_at",
+        "reconciler_last_error",
+        "listener_state",
+    }
+
+
+def test_health_ingestion_is_503_only_when_nothing_takes_migrations_in(client: Client) -> None:
+    response = client.get("/health/ingestion")
+
+    assert (response.status_code, response.json()["status"]) == (503, "failing")
+    assert response.json()["listener_state"] == "missing"
+
+
+def test_health_ingestion_is_503_when_the_database_is_down(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("ingestion.services.coverage.coverage_window", refused)
+
+    response = client.get("/health/ingestion")
+
+    body = response.json()
+    assert (response.status_code, body["status"], body["error"]) == (
+        503,
+        "failing",
+        "connection refused",
+    )

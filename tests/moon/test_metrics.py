@@ -17,18 +17,21 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from ingestion.clients.pump_migrations import MIGRATION_ACCOUNT
 from ingestion.clients.pumpportal import ListenerState
+from ingestion.models import ReconcileMark
 from ingestion.services.listener import listener_state_save
 from moon.lib.counters import (
     counter_add,
     counters_read,
     dexscreener_request_observe,
     dexscreener_traffic,
+    solana_rpc_request_observe,
 )
 from scoring.services import dexscreener as ingestion_services
 from scoring.services.monitoring import batch_success_record
 from scoring.services.refresh import RefreshReport
-from tests.factories import TokenFactory, fake_address
+from tests.factories import ChainMigrationFactory, TokenFactory, fake_address
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +204,53 @@ def test_counters_are_stored_as_one_hash_field_per_label_set(redis_client: redis
     assert redis_client.hgetall("moon:metrics:counters") == {
         b'["moon_scores_written", {"group": "cold"}]': b"7"
     }
+
+
+def test_it_exposes_intake_coverage_per_window_and_the_reconciler_lag(client: Client) -> None:
+    now = timezone.now()
+    ChainMigrationFactory(block_time=now - timedelta(minutes=5), heard_by="chain")
+    for minutes in (10, 20, 30, 90):
+        ChainMigrationFactory(block_time=now - timedelta(minutes=minutes))
+    ReconcileMark.objects.create(
+        account=MIGRATION_ACCOUNT, checked_until=now - timedelta(seconds=120)
+    )
+
+    samples = scrape(client)
+
+    intake = {
+        (name, labels): value
+        for (name, labels), value in samples.items()
+        if name.startswith("moon_intake_")
+    }
+    assert intake == {
+        ("moon_intake_migrations_on_chain", (("window", "1h"),)): 4,
+        ("moon_intake_migrations_on_chain", (("window", "24h"),)): 5,
+        ("moon_intake_migrations_heard_by_feed", (("window", "1h"),)): 3,
+        ("moon_intake_migrations_heard_by_feed", (("window", "24h"),)): 4,
+        ("moon_intake_migrations_missed", (("window", "1h"),)): 1,
+        ("moon_intake_migrations_missed", (("window", "24h"),)): 1,
+        ("moon_intake_coverage_ratio", (("window", "1h"),)): 0.75,
+        ("moon_intake_coverage_ratio", (("window", "24h"),)): 0.8,
+    }
+    assert 120 <= samples[("moon_reconciler_lag_seconds", ())] < 125
+
+
+def test_without_migrations_on_chain_there_is_no_coverage_ratio(client: Client) -> None:
+    samples = scrape(client)
+
+    assert samples[("moon_intake_migrations_on_chain", (("window", "1h"),))] == 0
+    assert ("moon_intake_coverage_ratio", (("window", "1h"),)) not in samples
+    assert ("moon_reconciler_lag_seconds", ()) not in samples
+
+
+def test_the_process_solana_client_counts_its_requests(client: Client) -> None:
+    solana_rpc_request_observe("getTransaction", 200, 0.1)
+    solana_rpc_request_observe("getTransaction", 429, 0.1)
+    solana_rpc_request_observe("getSignaturesForAddress", None, 3.0)
+
+    samples = scrape(client)
+
+    assert samples[("moon_solana_rpc_requests_total", (("method", "getTransaction"),))] == 2
+    assert samples[("moon_solana_rpc_errors_total", (("method", "getTransaction"),))] == 1
+    assert samples[("moon_solana_rpc_errors_total", (("method", "getSignaturesForAddress"),))] == 1
+    assert samples[("moon_solana_rpc_responses_429_total", ())] == 1

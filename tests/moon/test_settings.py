@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -136,3 +137,18 @@ def test_it_refuses_a_bad_rpm(value: str) -> None:
 
     assert result.returncode == 1
     assert "DEXSCREENER_RPM must be" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "inf", "nan"])
+def test_it_refuses_a_bad_solana_rate(value: str) -> None:
+    result = run_manage("check", env={"SOLANA_RPC_RPS": value})
+
+    assert result.returncode == 1
+    assert "SOLANA_RPC_RPS must be" in result.stderr
+
+
+def test_the_solana_endpoint_and_rate_have_public_defaults() -> None:
+    assert (settings.SOLANA_RPC_URL, settings.SOLANA_RPC_RPS) == (
+        "https://api.mainnet-beta.solana.com",
+        8.0,
+    )

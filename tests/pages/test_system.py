@@ -1,14 +1,17 @@
 """/system/: health checks, scheduler groups, listener, DexScreener budget."""
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
 
+from ingestion.services.coverage import CoverageWindow, IntakeStatus
 from ingestion.services.listener import ListenerStatus
 from moon.operations.health import Check, DexScreenerStatus, SystemStatus
 from scoring.services.monitoring import GroupStats, GroupStatus, GroupTokens, SchedulerStatus
-from tests.pages.html import parse
+from tests.factories import fake_address
+from tests.pages.html import parse, table_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +108,56 @@ def test_it_reports_the_real_services(client: Client) -> None:
     redis = html.find("tr", data_check="redis")
     assert database.find("span", class_="badge").text() == "ok"
     assert redis.find("span", class_="badge").text() == "ok"
+
+
+MISSED = fake_address(77, "pump")
+INTAKE = IntakeStatus(
+    status="degraded",
+    reason="the feed delivered 3 of the 4 migrations on chain in the last hour",
+    checked_at=CHECKED,
+    last_hour=CoverageWindow("1h", 4, 3, 1, 4, 0.75, [MISSED]),
+    last_day=CoverageWindow("24h", 100, 99, 1, 101, 0.99, [MISSED]),
+    reconciler_checked_until=datetime(2026, 3, 1, 11, 58, 5, tzinfo=UTC),
+    reconciler_lag_seconds=120.0,
+    reconciler_last_run_at=datetime(2026, 3, 1, 11, 58, 5, tzinfo=UTC),
+    listener_state="connected",
+)
+
+
+def test_it_shows_the_intake_coverage_and_what_the_feed_missed(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "moon.operations.views.system_status", lambda: dataclasses.replace(STATUS, intake=INTAKE)
+    )
+
+    response = client.get("/system/")
+
+    html = parse(response.content)
+    assert html.find("span", data_field="intake-status").text() == "degraded"
+    assert table_rows(html.find("table", class_="coverage")) == [
+        ["1h", "4", "3", "1", "4", "75.0%"],
+        ["24h", "100", "99", "1", "101", "99.0%"],
+    ]
+    links = html.find("p", class_="missed").find_all("a")
+    assert [(a.text(), a.attrs["href"]) for a in links] == [(MISSED, f"/tokens/{MISSED}/")]
+    assert table_rows(html.find("table", class_="intake")) == [
+        ["reconciler checked until", "2026-03-01 11:58:05 UTC"],
+        ["reconciler lag seconds", "120"],
+        ["reconciler stale after seconds", "1800"],
+        ["reconciler last run at", "2026-03-01 11:58:05 UTC"],
+        ["reconciler last error", "—"],
+        ["listener state", "connected"],
+        ["min coverage", "0.99"],
+    ]
+
+
+def test_it_reports_the_real_intake(client: Client) -> None:
+    response = client.get("/system/")
+
+    html = parse(response.content)
+    assert html.find("span", data_field="intake-status").text() == "failing"
+    assert table_rows(html.find("table", class_="coverage")) == [
+        ["1h", "0", "0", "0", "0", "—"],
+        ["24h", "0", "0", "0", "0", "—"],
+    ]

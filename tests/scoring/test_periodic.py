@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 DECLARED = [
     ("moon: archive tokens", "scoring.archive_tokens", 300, []),
     ("moon: check alerts", "operations.check_alerts", 60, []),
+    ("moon: prune intake", "ingestion.prune_intake", 3600, []),
+    ("moon: reconcile migrations", "ingestion.reconcile_migrations", 600, []),
     ("moon: refresh cold tokens", "scoring.refresh_group", 120, ["cold"]),
     ("moon: refresh hot tokens", "scoring.refresh_group", 30, ["hot"]),
     ("moon: thin old snapshots", "scoring.prune_snapshots", 3600, []),
@@ -33,7 +35,7 @@ def schedule() -> list[tuple[str, str, int, list[str]]]:
 def test_it_writes_every_declared_task() -> None:
     result = periodic_tasks_sync()
 
-    assert result == (5, 0)
+    assert result == (7, 0)
     assert schedule() == DECLARED
     assert set(PeriodicTask.objects.values_list("enabled", flat=True)) == {True}
 
@@ -44,10 +46,10 @@ def test_it_is_idempotent() -> None:
 
     result = periodic_tasks_sync()
 
-    assert result == (5, 0)
+    assert result == (7, 0)
     assert sorted(PeriodicTask.objects.values_list("id", flat=True)) == ids
     assert schedule() == DECLARED
-    assert IntervalSchedule.objects.count() == 5
+    assert IntervalSchedule.objects.count() == 6
 
 
 def test_it_removes_stale_moon_entries_and_leaves_operator_entries() -> None:
@@ -59,7 +61,7 @@ def test_it_removes_stale_moon_entries_and_leaves_operator_entries() -> None:
 
     result = periodic_tasks_sync()
 
-    assert result == (5, 1)
+    assert result == (7, 1)
     assert schedule() == [*DECLARED, ("nightly report", "ops.report", 60, [])]
 
 
@@ -86,6 +88,8 @@ def test_it_follows_a_settings_change_of_the_intervals(
     assert schedule() == [
         ("moon: archive tokens", "scoring.archive_tokens", 300, []),
         ("moon: check alerts", "operations.check_alerts", 60, []),
+        ("moon: prune intake", "ingestion.prune_intake", 3600, []),
+        ("moon: reconcile migrations", "ingestion.reconcile_migrations", 600, []),
         ("moon: refresh cold tokens", "scoring.refresh_group", 90, ["cold"]),
         ("moon: refresh hot tokens", "scoring.refresh_group", 15, ["hot"]),
         ("moon: thin old snapshots", "scoring.prune_snapshots", 3600, []),
@@ -97,6 +101,6 @@ def test_the_command_reports_what_it_did(capsys: pytest.CaptureFixture[str]) -> 
     call_command("setup_periodic_tasks")
 
     assert capsys.readouterr().out.splitlines() == [
-        "5 periodic tasks in place, 0 stale removed",
-        "5 periodic tasks in place, 0 stale removed",
+        "7 periodic tasks in place, 0 stale removed",
+        "7 periodic tasks in place, 0 stale removed",
     ]

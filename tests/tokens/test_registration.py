@@ -1,8 +1,10 @@
 """A migration becomes one monitoring token; a quote token's mint never does."""
 
 import logging
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from moon.lib.solana import QUOTE_MINTS, USDC_MINT
 from tests.factories import fake_address
@@ -39,3 +41,30 @@ def test_a_quote_token_mint_is_not_registered(mint: str, caplog: pytest.LogCaptu
 
 def test_the_usdc_mint_is_the_real_one() -> None:
     assert USDC_MINT == "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
+
+
+def test_a_migration_found_on_chain_keeps_its_block_time_and_says_where_it_came_from() -> None:
+    mint = fake_address(8)
+    block_time = timezone.now() - timedelta(hours=3)
+    before = timezone.now()
+
+    token = token_register_migration(
+        mint=mint, signature="sig-chain", seen_at=block_time, source=Token.Source.CHAIN
+    )
+
+    assert token is not None
+    token.refresh_from_db()
+    assert (token.source, token.migrated_at, token.migration_signature) == (
+        "chain",
+        block_time,
+        "sig-chain",
+    )
+    # Its monitoring period starts when moon starts to watch it, not at the block time.
+    assert token.created_at >= before
+
+
+def test_a_feed_migration_is_the_default_source() -> None:
+    token = token_register_migration(mint=fake_address(9), signature="sig-feed")
+
+    assert token is not None
+    assert (token.source, token.created_at) == ("feed", token.migrated_at)

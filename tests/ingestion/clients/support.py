@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ingestion.clients.base58 import b58encode
+import base58
 
 PAIR_EXAMPLE: dict[str, Any] = json.loads(
     (Path(__file__).parents[2] / "data" / "pair_example.json").read_text(encoding="utf-8")
@@ -17,13 +17,15 @@ WSOL = "So11111111111111111111111111111111111111112"
 
 def make_mint(seed: int | str) -> str:
     """A valid Solana address, the same for the same seed."""
-    return b58encode(hashlib.sha256(f"mint-{seed}".encode()).digest())
+    return base58.b58encode(hashlib.sha256(f"mint-{seed}".encode()).digest()).decode()
 
 
 def make_pair(mint: str, pair_address: str | None = None, **overrides: Any) -> dict[str, Any]:
     """The captured PumpSwap pair, moved onto ``mint`` (as base token) and ``pair_address``."""
     pair = copy.deepcopy(PAIR_EXAMPLE)
-    address = pair_address or b58encode(hashlib.sha256(f"pair-{mint}".encode()).digest())
+    address = (
+        pair_address or base58.b58encode(hashlib.sha256(f"pair-{mint}".encode()).digest()).decode()
+    )
     pair["pairAddress"] = address
     pair["url"] = f"https://dexscreener.com/solana/{address.lower()}"
     pair["baseToken"]["address"] = mint

@@ -1,12 +1,13 @@
-"""parse_frame and is_valid_mint on the frame shapes PumpPortal really sends."""
+"""parse_frame and is_valid_address on the frame shapes PumpPortal really sends."""
 
 import json
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from solders.pubkey import Pubkey
 
-from ingestion.clients.base58 import b58decode, is_valid_mint
 from ingestion.clients.pumpportal import (
     SUBSCRIBE_MIGRATION,
     SUBSCRIBE_NEW_TOKEN,
@@ -18,8 +19,9 @@ from ingestion.clients.pumpportal import (
     Migration,
     parse_frame,
 )
+from ingestion.clients.solana_address import is_valid_address
 
-from .support import EXAMPLE_MINT, WSOL, b58encode
+from .support import EXAMPLE_MINT, WSOL
 
 SIGNATURE = (
     "4tSaG6pdJ8pBkXy5N9ZhsJx3yVgCnf7hXg3r1Q6m3eXz2u4cVtZ1k9ZqGd8WvTmRbL2YjF5sHnAeKpQwUxCyDz7E"
@@ -65,7 +67,21 @@ def test_it_names_the_two_subscriptions() -> None:
             json.dumps({"signature": SIGNATURE, "mint": EXAMPLE_MINT, "txType": "migrate"}),
             Migration(SIGNATURE, EXAMPLE_MINT, None),
         ),
-        (CREATE_FRAME, Creation(EXAMPLE_MINT)),
+        (
+            CREATE_FRAME,
+            Creation(
+                mint=EXAMPLE_MINT,
+                signature=SIGNATURE,
+                creator=WSOL,
+                bonding_curve="8ittpMFhz8SrxFy5u5xoaSDeVdbF3gS6xjXZwP8G1nFt",
+                initial_buy=Decimal("61571086.070000"),
+                initial_buy_sol=Decimal("1.980000000"),
+                name="The Baby Elephant",
+                symbol="Solana",
+                uri="https://ipfs.io/ipfs/QmYz",
+                pool="pump",
+            ),
+        ),
         (
             '{"message":"Subscribed to \'migration\' events."}',
             Ack("Subscribed to 'migration' events."),
@@ -141,21 +157,12 @@ def test_it_clips_long_garbage_in_its_reason() -> None:
     ],
 )
 def test_it_validates_mints(value: object, valid: bool) -> None:
-    assert is_valid_mint(value) is valid
-
-
-def test_it_decodes_base58() -> None:
-    assert b58decode("") == b""
-    assert b58decode("1112") == b"\x00\x00\x00\x01"
-    assert b58decode("5Q") == b"\xff"
-    assert b58decode(WSOL) == bytes.fromhex(
-        "069b8857feab8184fb687f634618c035dac439dc1aeb3b5598a0f00000000001"
-    )
+    assert is_valid_address(value) is valid
 
 
 @given(st.binary(min_size=32, max_size=32))
 def test_it_accepts_every_32_byte_address(raw: bytes) -> None:
-    encoded = b58encode(raw)
+    encoded = str(Pubkey(raw))
 
-    assert b58decode(encoded) == raw
-    assert is_valid_mint(encoded)
+    assert bytes(Pubkey.from_string(encoded)) == raw
+    assert is_valid_address(encoded)
