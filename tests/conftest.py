@@ -51,3 +51,12 @@ def v1_settings(db: None) -> None:
     from scoring.models import ScoringSettings
 
     ScoringSettings.objects.filter(version__gt=1).delete()
+    # A transactional test starts from a flushed database, without the migrations' rows.
+    ScoringSettings.objects.get_or_create(
+        version=1,
+        defaults={
+            "scoring_model_active": "hybrid_momentum",
+            **dict.fromkeys(("w_tx", "w_vol", "w_fresh", "w_oi"), 0.25),
+            "note": "Defaults of the scoring spec v1.",
+        },
+    )

@@ -57,7 +57,6 @@ def test_every_migration_through_repeated_drops_becomes_a_token(stack: Stack) ->
     stack.market.set_faults(ws_drop_every_s=0)
     stack.wait_listening()
 
-    heard = stack.listener_state()["migrations_seen"] - seen_before
     wait_for(lambda: stack.token_mints() - tokens_before == set(sent), 60, "every migration stored")
     sources = stack.postgres.rows(
         "SELECT source, count(*) AS n FROM tokens_token WHERE mint_address = ANY(%s) "
@@ -65,8 +64,13 @@ def test_every_migration_through_repeated_drops_becomes_a_token(stack: Stack) ->
         [sent],
     )
     from_feed = sum(row["n"] for row in sources if row["source"] == "feed")
-    assert from_feed <= heard <= len(sent), (from_feed, heard, len(sent))
-    assert heard >= 3, heard
+
+    def heard() -> int:  # the listener publishes its counters once a second
+        return int(stack.listener_state()["migrations_seen"]) - seen_before
+
+    wait_for(lambda: heard() >= from_feed, 10, "the listener's counters published")
+    assert from_feed <= heard() <= len(sent), (from_feed, heard(), len(sent))
+    assert heard() >= 3, heard()
     assert_hears_again(stack)
     stack.snapshots_consistent()
 
