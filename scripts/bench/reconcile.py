@@ -30,13 +30,16 @@ def run(hours: float = 24.0, rate: float = 12.5) -> list[Figure]:
     from django.conf import settings
 
     from ingestion.clients.solana_rpc import SolanaRpcClient, build_rpc_budget
+    from ingestion.models import ChainMigration, ReconcileMark
     from ingestion.sandbox import SandboxConfig, running_sandbox
     from ingestion.services.reconcile import migrations_reconcile
     from scoring.services.dexscreener import dexscreener_client
     from scoring.services.refresh import tokens_refresh
     from tokens.models import Token
 
-    Token.objects.all().delete()
+    # An empty start: no token, no migration seen on chain, no reconciliation mark.
+    for model in (Token, ChainMigration, ReconcileMark):
+        model.objects.all().delete()
     config = SandboxConfig(
         port=0,
         seed=5,
