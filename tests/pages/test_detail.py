@@ -387,8 +387,8 @@ def test_the_query_count_does_not_grow_with_pools_or_snapshots() -> None:
 
     three = detail_queries(token)
 
-    # token, its pools, the snapshots, the active settings
-    assert (one, three) == (4, 4)
+    # token, its pools, the snapshots, the active settings, its launch
+    assert (one, three) == (5, 5)
 
 
 def test_the_hot_line_is_drawn_at_the_settings_min_score() -> None:
@@ -401,3 +401,34 @@ def test_the_hot_line_is_drawn_at_the_settings_min_score() -> None:
     line = svg.find("line", class_="hotline")
     # y axis 0..1 maps onto 226..12 px: 0.3 sits at 226 - 0.3 * 214
     assert (line.attrs["y1"], line.attrs["y2"]) == ("161.8", "161.8")
+
+
+def test_it_shows_where_the_token_came_from_its_creator_and_time_to_graduate() -> None:
+    from datetime import timedelta as span
+
+    from tests.factories import CreationFactory
+
+    token = detail_token(source="chain")
+    CreationFactory(
+        mint_address=token.mint_address,
+        creator="3kSYvDmbBzrp1hBxCJaGQpmpH4LBDH7fE5bWMjoNG3ZJ",
+        created_at=token.migrated_at - span(hours=3, minutes=5),
+        initial_buy_sol="1.5",
+    )
+
+    html = page(token)
+
+    assert html.find("tr", data_event="source").find("td").text() == "found on chain"
+    assert html.find("tr", data_event="launched").find("span").text() == ("graduated 3h 05m later")
+    creator = html.find("tr", data_event="creator")
+    assert creator.find("a").attrs["href"] == (
+        "https://solscan.io/account/3kSYvDmbBzrp1hBxCJaGQpmpH4LBDH7fE5bWMjoNG3ZJ"
+    )
+    assert creator.find("span").text() == "first buy 1.500 SOL"
+
+
+def test_a_token_whose_launch_was_not_heard_says_so() -> None:
+    html = page(detail_token())
+
+    assert html.find("tr", data_event="launched").find("td").text() == "launch not heard"
+    assert html.find("tr", data_event="creator").find("td").text() == "—"

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django import template
@@ -94,6 +94,22 @@ def clock(iso_time: str | None) -> str:
     if not iso_time or "T" not in str(iso_time):
         return iso_time or MISSING
     return str(iso_time).split("T", 1)[1][:12]
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A span as people say it: "42s", "17m", "3h 05m", "2d 4h"."""
+    if value is None:
+        return MISSING
+    seconds = int(value.total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, hours = seconds // 60, seconds // 3600
+    if hours < 1:
+        return f"{minutes}m"
+    if hours < 48:
+        return f"{hours}h {minutes % 60:02d}m"
+    return f"{hours // 24}d {hours % 24}h"
 
 
 @dataclass(frozen=True)

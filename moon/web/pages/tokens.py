@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from ingestion.selectors import token_origin
 from moon.lib.htmx import render_page
 from moon.lib.queue import QueueUnavailable
 from moon.lib.templatetags.moon_format import count, num, price, usd
@@ -306,6 +307,7 @@ def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
         "quality_ok": metrics.get("data_quality_ok"),
         "pools": list(token.pools.all()),
         "lifecycle": lifecycle(token),
+        "origin": token_origin(token),
         "hot": token.smoothed_score is not None and token.smoothed_score >= active.min_score,
         "now": timezone.now(),
         "poll_seconds": DETAIL_POLL_SECONDS,
