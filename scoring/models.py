@@ -32,6 +32,9 @@ def validate_csv_list(value: str) -> None:
 
 
 NON_NEGATIVE = [MinValueValidator(0.0)]
+# A weight beyond 100 only ever comes from a typo (or 1e308); the score is normalised anyway.
+WEIGHT = [MinValueValidator(0.0), MaxValueValidator(100.0)]
+AMOUNT_USD = [MinValueValidator(0.0), MaxValueValidator(1e12)]
 
 
 class ScoringSettingsQuerySet(models.QuerySet["ScoringSettings"]):
@@ -58,17 +61,11 @@ class ScoringSettings(models.Model):
     scoring_model_active = models.CharField(
         max_length=32, choices=MODEL_CHOICES, default=DEFAULTS.scoring_model_active
     )
-    w_tx = models.FloatField(
-        "weight: tx acceleration", default=DEFAULTS.w_tx, validators=NON_NEGATIVE
-    )
-    w_vol = models.FloatField(
-        "weight: volume momentum", default=DEFAULTS.w_vol, validators=NON_NEGATIVE
-    )
-    w_fresh = models.FloatField(
-        "weight: freshness", default=DEFAULTS.w_fresh, validators=NON_NEGATIVE
-    )
+    w_tx = models.FloatField("weight: tx acceleration", default=DEFAULTS.w_tx, validators=WEIGHT)
+    w_vol = models.FloatField("weight: volume momentum", default=DEFAULTS.w_vol, validators=WEIGHT)
+    w_fresh = models.FloatField("weight: freshness", default=DEFAULTS.w_fresh, validators=WEIGHT)
     w_oi = models.FloatField(
-        "weight: orderflow imbalance", default=DEFAULTS.w_oi, validators=NON_NEGATIVE
+        "weight: orderflow imbalance", default=DEFAULTS.w_oi, validators=WEIGHT
     )
     ewma_alpha = models.FloatField(default=DEFAULTS.ewma_alpha, validators=[validate_alpha])
     freshness_threshold_hours = models.FloatField(
@@ -86,7 +83,7 @@ class ScoringSettings(models.Model):
         default=120, validators=[MinValueValidator(5), MaxValueValidator(86400)]
     )
     min_pool_liquidity_usd = models.FloatField(
-        default=DEFAULTS.min_pool_liquidity_usd, validators=NON_NEGATIVE
+        default=DEFAULTS.min_pool_liquidity_usd, validators=AMOUNT_USD
     )
     excluded_dex_ids = models.CharField(
         max_length=300,
@@ -100,7 +97,7 @@ class ScoringSettings(models.Model):
         validators=[validate_csv_list],
     )
     activation_min_liquidity_usd = models.FloatField(
-        default=DEFAULTS.activation_min_liquidity_usd, validators=NON_NEGATIVE
+        default=DEFAULTS.activation_min_liquidity_usd, validators=AMOUNT_USD
     )
     activation_rule = models.CharField(
         max_length=16, choices=ActivationRule, default=DEFAULTS.activation_rule
@@ -108,16 +105,16 @@ class ScoringSettings(models.Model):
     monitoring_timeout_hours = models.FloatField(default=12.0, validators=[MinValueValidator(0.1)])
     archive_below_hours = models.FloatField(default=12.0, validators=[MinValueValidator(0.1)])
     weight_s = models.FloatField(
-        "legacy weight: price surge", default=DEFAULTS.weight_s, validators=NON_NEGATIVE
+        "legacy weight: price surge", default=DEFAULTS.weight_s, validators=WEIGHT
     )
     weight_l = models.FloatField(
-        "legacy weight: liquidity", default=DEFAULTS.weight_l, validators=NON_NEGATIVE
+        "legacy weight: liquidity", default=DEFAULTS.weight_l, validators=WEIGHT
     )
     weight_m = models.FloatField(
-        "legacy weight: momentum", default=DEFAULTS.weight_m, validators=NON_NEGATIVE
+        "legacy weight: momentum", default=DEFAULTS.weight_m, validators=WEIGHT
     )
     weight_t = models.FloatField(
-        "legacy weight: trading", default=DEFAULTS.weight_t, validators=NON_NEGATIVE
+        "legacy weight: trading", default=DEFAULTS.weight_t, validators=WEIGHT
     )
     snapshot_retention_days = models.PositiveIntegerField(
         default=14, validators=[MinValueValidator(1)]

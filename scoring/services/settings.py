@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.forms.models import model_to_dict
 
@@ -74,29 +74,48 @@ def scoring_settings_save(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"unknown scoring settings: {', '.join(sorted(unknown))}")
-    current = ScoringSettings.objects.active()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                candidate = _next_version_of(_locked_active(), changes, user, note)
+                # Intervals live in the beat schedule too: follow the new version.
+                transaction.on_commit(periodic_tasks_sync)
+        except IntegrityError:
+            continue  # a first version written alongside took the number; start again
+        return candidate
+    raise RuntimeError("could not allocate a settings version")
+
+
+SAVE_LOCK = 7_246_001  # PostgreSQL advisory lock key: one settings save at a time
+
+
+def _locked_active() -> ScoringSettings:
+    """The newest version, read once this transaction holds the save lock: concurrent saves
+    queue there, and each applies its changes to what the one before it stored (none is lost).
+    SQLite's IMMEDIATE transactions already take one writer at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SAVE_LOCK])
+    return ScoringSettings.objects.active()
+
+
+def _next_version_of(
+    current: ScoringSettings,
+    changes: dict[str, Any],
+    user: AbstractBaseUser | AnonymousUser | None,
+    note: str,
+) -> ScoringSettings:
     values = {
         name: value for name, value in model_to_dict(current).items() if name in EDITABLE_FIELDS
     }
     values.update(changes)
     candidate = ScoringSettings(
-        **values,
-        note=note,
-        created_by=user if isinstance(user, User) else None,
+        **values, note=note, created_by=user if isinstance(user, User) else None
     )
-    for _attempt in range(3):
-        candidate.version = _next_version()
-        candidate.full_clean()
-        try:
-            with transaction.atomic():
-                candidate.save(force_insert=True)
-                # Intervals live in the beat schedule too: follow the new version.
-                transaction.on_commit(periodic_tasks_sync)
-        except IntegrityError:
-            candidate.pk = None
-            continue  # another writer took this version number; take the next
-        return candidate
-    raise RuntimeError("could not allocate a settings version")
+    candidate.version = (current.version or 0) + 1 if current.pk else _next_version()
+    candidate.full_clean()
+    candidate.save(force_insert=True)
+    return candidate
 
 
 def _next_version() -> int:
