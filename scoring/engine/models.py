@@ -84,6 +84,15 @@ class UnknownModelError(LookupError):
         self.name = name
 
 
+# The same in v1 and v2: hours since migration against freshness_threshold_hours.
+FRESHNESS = Component(
+    "token_freshness",
+    "Fresh",
+    "w_fresh",
+    "(T - hours) / T, 0-1",
+    lambda m, p: c.token_freshness(m.hours_since_migration, p.freshness_threshold_hours),
+)
+
 HYBRID_MOMENTUM = ScoringModel(
     name="hybrid_momentum",
     label="Hybrid momentum",
@@ -102,13 +111,7 @@ HYBRID_MOMENTUM = ScoringModel(
             "vol_5m / (vol_1h/12), 0-12",
             lambda m, p: c.vol_momentum(m.vol_5m, m.vol_1h),
         ),
-        Component(
-            "token_freshness",
-            "Fresh",
-            "w_fresh",
-            "(T - hours) / T, 0-1",
-            lambda m, p: c.token_freshness(m.hours_since_migration, p.freshness_threshold_hours),
-        ),
+        FRESHNESS,
         Component(
             "orderflow_imbalance",
             "Flow",
@@ -218,13 +221,7 @@ HYBRID_MOMENTUM_V2 = ScoringModel(
             _vol_momentum_v2,
             _explain_vol,
         ),
-        Component(
-            "token_freshness",
-            "Fresh",
-            "w_fresh",
-            "(T - hours) / T, 0-1",
-            lambda m, p: c.token_freshness(m.hours_since_migration, p.freshness_threshold_hours),
-        ),
+        FRESHNESS,
         Component(
             "orderflow_imbalance",
             "Buy press",
