@@ -12,14 +12,15 @@ QUOTE_MINTS = frozenset({WSOL_MINT, USDC_MINT, USD1_MINT})
 
 
 def is_address(value: object) -> bool:
-    """A base58 string of exactly 32 bytes: a mint, a wallet or any other account."""
+    """A base58 string of exactly 32 bytes, spelt as solders spells it back: a mint, a wallet
+    or any other account. The same rule as ingestion.clients.solana_address (which the leaves
+    use), so a mint the listener accepts is one the models and the API accept."""
     if not isinstance(value, str) or not 32 <= len(value) <= 44:
         return False
     try:
-        Pubkey.from_string(value)
+        return str(Pubkey.from_string(value)) == value
     except ValueError:
         return False
-    return True
 
 
 def validate_mint(value: str) -> None:
