@@ -230,7 +230,7 @@ class PumpPortalListener:
         now = self._clock()
         if isinstance(frame, Migration):
             self._update(last_frame_at=now, migrations_seen=self.state.migrations_seen + 1)
-            await self._deliver(frame)
+            await self._deliver(dataclasses.replace(frame, seen_at=now))
         elif isinstance(frame, Creation):
             self._update(last_frame_at=now, creations_seen=self.state.creations_seen + 1)
             if self.on_creation is not None:

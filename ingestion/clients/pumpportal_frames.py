@@ -18,9 +18,13 @@ from .solana_address import is_valid_address, is_valid_signature
 
 @dataclass(frozen=True)
 class Migration:
+    """A graduation as the feed reports it; ``seen_at`` (epoch seconds) is set by the listener
+    when the frame arrives."""
+
     signature: str
     mint: str
     pool: str | None
+    seen_at: float | None = None
 
 
 # Bounds on what a creation frame may carry into moon's tables: a token's name, symbol and
@@ -99,6 +103,8 @@ def parse_frame(text: str | bytes) -> Frame:
     try:
         # Decimals keep a creation's amounts exactly as sent (27534883.660147 stays that).
         payload = json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        return Garbage("frame nests too deeply to be read")
     except ValueError:
         return Garbage(f"frame is not JSON: {_clip(text)}")
     if not isinstance(payload, dict):

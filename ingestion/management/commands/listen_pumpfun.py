@@ -6,172 +6,82 @@ import contextlib
 import logging
 import os
 import signal
-from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import InterfaceError, OperationalError, close_old_connections, transaction
+from django.db import close_old_connections
 
 from ingestion.clients.pumpportal import Creation, ListenerState, Migration, PumpPortalListener
 from ingestion.services.creations import creation_store
+from ingestion.services.inbox import DATABASE_ERRORS, CreationInbox, MigrationInbox
+from ingestion.services.journal import creations_journal, migrations_journal
 from ingestion.services.listener import ListenerLock, listener_state_save
 from ingestion.services.reconcile import RECONCILE_TASK
 from moon.lib.queue import QueueUnavailable, task_send
 from scoring.services.enqueue import tokens_first_refresh_enqueue
+from scoring.services.schedule import BATCH_SIZE
 from tokens.services.registration import token_register_migration
 
 logger = logging.getLogger("ingestion.listener")
 
-LOCK_TTL_SECONDS = 15  # a SIGKILLed listener's successor waits at most this long
-LOCK_RENEW_SECONDS = 5
+LOCK_TTL_SECONDS = 10  # a SIGKILLed listener's successor waits at most this long
+LOCK_RENEW_SECONDS = 3
 PUBLISH_SECONDS = 1.0  # the state on /health is at most this old
-PENDING_LIMIT = 10_000  # migrations held while the database is down: days of them
-CREATIONS_PENDING_LIMIT = 20_000  # launches come far faster: about a day of them
-RETRY_BASE_SECONDS = 1.0
-RETRY_MAX_SECONDS = 30.0
 
 
-def register_migration(migration: Migration) -> None:
-    close_old_connections()
-    with transaction.atomic():
-        token = token_register_migration(mint=migration.mint, signature=migration.signature)
-        if token is not None:
-            transaction.on_commit(lambda: _first_refresh(token.pk))
+def register_migrations(migrations: Sequence[Migration]) -> None:
+    """Register a batch of migrations, then queue the new tokens' first refreshes together.
 
-
-def _first_refresh(token_id: int) -> None:
-    try:
-        tokens_first_refresh_enqueue(token_ids=[token_id])
-    except QueueUnavailable as exc:  # the cold group picks the token up anyway
-        logger.warning("first refresh of token %s not queued: %s", token_id, exc)
-
-
-def store_creation(creation: Creation) -> None:
-    close_old_connections()
-    creation_store(creation=creation)
-
-
-class _Heard(Protocol):
-    @property
-    def mint(self) -> str: ...
-
-    @property
-    def signature(self) -> str | None: ...
-
-
-Heard = TypeVar("Heard", bound=_Heard)
-
-
-class FeedInbox(Generic[Heard]):
-    """Every event of one kind heard, stored in arrival order by one task of its own.
-
-    The socket reader only appends here, so a slow or absent database never stalls the feed.
-    When the database refuses (it is down or restarting), the event stays at the head of the
-    inbox with those behind it, and storing resumes with exponential backoff: a migration seen
-    while PostgreSQL is down becomes a token once it is back. Bounded: past `limit` the oldest
-    is dropped and logged, as are those still held when the listener stops. Migrations and
-    creations have an inbox each, so a flood of launches never pushes a migration out.
+    A database error propagates (the inbox tries the batch again; registering is idempotent);
+    any other failure costs only its own migration.
     """
-
-    noun = "event"
-    action = "store"
-
-    def __init__(
-        self,
-        store: Callable[[Heard], Awaitable[None]],
-        *,
-        limit: int = PENDING_LIMIT,
-        retry_base: float = RETRY_BASE_SECONDS,
-        retry_max: float = RETRY_MAX_SECONDS,
-    ) -> None:
-        self._store = store
-        self._pending: deque[Heard] = deque()
-        self._arrived = asyncio.Event()
-        self.limit = limit
-        self.retry_base = retry_base
-        self.retry_max = retry_max
-
-    def __len__(self) -> int:
-        return len(self._pending)
-
-    async def put(self, heard: Heard) -> None:
-        if len(self._pending) >= self.limit:
-            lost = self._pending.popleft()
-            logger.error(
-                "%d %ss wait for the database: dropped the oldest, %s (signature %s)",
-                self.limit,
-                self.noun,
-                lost.mint,
-                lost.signature,
-            )
-        self._pending.append(heard)
-        self._arrived.set()
-
-    async def drain(self) -> bool:
-        """Store the held events in order; False when the database still refuses."""
-        while self._pending:
-            heard = self._pending[0]
-            try:
-                await self._store(heard)
-            except (OperationalError, InterfaceError) as exc:
-                logger.warning(
-                    "database unavailable, %d %s(s) held for retry: %s",
-                    len(self._pending),
-                    self.noun,
-                    exc,
-                )
-                return False
-            except Exception:  # this one will never store: do not block the ones behind it
-                logger.exception("could not %s the %s of %s", self.action, self.noun, heard.mint)
-            self._pending.popleft()
-        return True
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Store events as they arrive until `stop`; then a last try, and report the rest."""
-        failures = 0
-        while not stop.is_set():
-            if not self._pending:
-                self._arrived.clear()
-                await _first_of(stop, self._arrived)
-                continue
-            if await self.drain():
-                failures = 0
-                continue
-            failures += 1
-            delay = min(self.retry_max, self.retry_base * 2.0 ** (failures - 1))
-            await _first_of(stop, timeout=delay)
-        if self._pending:
-            await self.drain()
-        for heard in self._pending:
-            logger.error(
-                "listener stopped before the database took the %s of %s (signature %s)",
-                self.noun,
-                heard.mint,
-                heard.signature,
-            )
-
-
-class MigrationInbox(FeedInbox[Migration]):
-    noun = "migration"
-    action = "register"
-
-
-class CreationInbox(FeedInbox[Creation]):
-    noun = "creation"
-
-
-async def _first_of(*events: asyncio.Event, timeout: float | None = None) -> None:
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    close_old_connections()
+    new: list[int] = []
     try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        for migration in migrations:
+            try:
+                token = token_register_migration(
+                    mint=migration.mint,
+                    signature=migration.signature,
+                    seen_at=_seen_at(migration.seen_at),
+                )
+            except DATABASE_ERRORS:
+                raise
+            except Exception:
+                logger.exception("could not register the migration of %s", migration.mint)
+                continue
+            if token is not None:
+                new.append(token.pk)
     finally:
-        for waiter in waiters:
-            waiter.cancel()
-        await asyncio.gather(*waiters, return_exceptions=True)
+        for start in range(0, len(new), BATCH_SIZE):
+            _first_refresh(new[start : start + BATCH_SIZE])
+
+
+def _seen_at(epoch: float | None) -> datetime | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+def _first_refresh(token_ids: list[int]) -> None:
+    try:
+        tokens_first_refresh_enqueue(token_ids=token_ids)
+    except QueueUnavailable as exc:  # the cold group picks the tokens up anyway
+        logger.warning("first refresh of %d token(s) not queued: %s", len(token_ids), exc)
+
+
+def store_creations(creations: Sequence[Creation]) -> None:
+    close_old_connections()
+    for creation in creations:
+        try:
+            creation_store(creation=creation)
+        except DATABASE_ERRORS:
+            raise
+        except Exception:
+            logger.exception("could not store the creation of %s", creation.mint)
 
 
 class StatePublisher:
@@ -261,9 +171,11 @@ class Command(BaseCommand):
         lock = ListenerLock(f"{os.uname().nodename}:{os.getpid()}", LOCK_TTL_SECONDS)
         if not await self._acquire(lock, stop):
             return
-        inbox = MigrationInbox(sync_to_async(register_migration, thread_sensitive=True))
+        inbox = MigrationInbox(
+            sync_to_async(register_migrations, thread_sensitive=True), migrations_journal()
+        )
         creations = CreationInbox(
-            sync_to_async(store_creation, thread_sensitive=True), limit=CREATIONS_PENDING_LIMIT
+            sync_to_async(store_creations, thread_sensitive=True), creations_journal()
         )
         publisher = StatePublisher()
         reconciler = ReconnectReconciler()

@@ -166,3 +166,10 @@ def test_it_accepts_every_32_byte_address(raw: bytes) -> None:
 
     assert bytes(Pubkey.from_string(encoded)) == raw
     assert is_valid_address(encoded)
+
+
+def test_a_frame_nested_too_deeply_for_the_parser_is_garbage() -> None:
+    """5,000 levels raise RecursionError in json.loads: that must not end the session."""
+    deep = '{"txType": "migrate", "mint": ' + "[" * 5000 + "]" * 5000 + "}"
+
+    assert parse_frame(deep) == Garbage("frame nests too deeply to be read")

@@ -148,8 +148,8 @@ def test_it_subscribes_and_hands_over_migrations_only(caplog: pytest.LogCaptureF
 
     assert feed.received == [SUBSCRIPTIONS]
     assert recorder.migrations == [
-        Migration(signature="sig-1", mint=first, pool="pump-amm"),
-        Migration(signature="sig-2", mint=second, pool="pump-amm"),
+        Migration(signature="sig-1", mint=first, pool="pump-amm", seen_at=NOW),
+        Migration(signature="sig-2", mint=second, pool="pump-amm", seen_at=NOW),
     ]
     assert [(s.connected, s.migrations_seen, s.creations_seen, s.garbage_seen) for s in states] == [
         (True, 0, 0, 0),  # connected
@@ -201,7 +201,7 @@ def test_it_survives_a_failing_migration_handler(caplog: pytest.LogCaptureFixtur
 
     listener = asyncio.run(listen(feed, recorder))
 
-    assert recorder.migrations == [Migration("sig-2", fine, "pump-amm")]
+    assert recorder.migrations == [Migration("sig-2", fine, "pump-amm", NOW)]
     assert listener.state.migrations_seen == 2
     failures = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert [r.getMessage() for r in failures] == [f"pumpportal: on_migration failed for {broken}"]
@@ -218,7 +218,7 @@ def test_it_survives_a_failing_state_callback(caplog: pytest.LogCaptureFixture) 
 
     asyncio.run(listen(feed, recorder, on_state=broken_state))
 
-    assert recorder.migrations == [Migration("sig-1", EXAMPLE_MINT, "pump-amm")]
+    assert recorder.migrations == [Migration("sig-1", EXAMPLE_MINT, "pump-amm", NOW)]
     assert {r.getMessage() for r in caplog.records if r.levelno == logging.ERROR} == {
         "pumpportal: on_state callback failed"
     }
@@ -252,7 +252,7 @@ def test_it_reconnects_after_silence() -> None:
 
     assert feed.received == [SUBSCRIPTIONS, SUBSCRIPTIONS]
     assert feed.close_codes[0] == 1000  # the listener hung up, politely
-    assert recorder.migrations == [Migration("sig-1", EXAMPLE_MINT, "pump-amm")]
+    assert recorder.migrations == [Migration("sig-1", EXAMPLE_MINT, "pump-amm", NOW)]
     assert (listener.state.reconnects, listener.state.last_error) == (1, "no frame for 0.5s")
     assert 0.5 <= elapsed < 3.0
 

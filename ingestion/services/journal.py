@@ -1,0 +1,113 @@
+"""The listener's durable inbox: a Redis list per kind of event, written as events are heard
+and trimmed only once the database holds them.
+
+A listener killed with events still unstored leaves them here, and whichever listener takes the
+lock next stores them first. Only the lock holder reads or trims, so reading the head, storing
+it and trimming that many is safe against the appends that keep arriving at the tail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import redis
+
+from ingestion.clients.pumpportal import Creation, Migration
+from moon.lib.redis import redis_client
+
+logger = logging.getLogger("ingestion.listener")
+
+MIGRATIONS_KEY = "moon:listener:inbox:migrations"
+CREATIONS_KEY = "moon:listener:inbox:creations"
+# Held while the database is away: many days of migrations, about a day of launches.
+MIGRATIONS_CAP = 100_000
+CREATIONS_CAP = 200_000
+
+Event = TypeVar("Event", bound=Migration | Creation)
+
+
+def _default(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value)  # exact: 27534883.660147 comes back as that
+    raise TypeError(f"cannot journal {type(value).__name__}")
+
+
+def dump_event(event: Migration | Creation) -> str:
+    return json.dumps(dataclasses.asdict(event), default=_default, separators=(",", ":"))
+
+
+def load_migration(entry: str | bytes) -> Migration:
+    fields = json.loads(entry)
+    return Migration(
+        signature=fields["signature"],
+        mint=fields["mint"],
+        pool=fields.get("pool"),
+        seen_at=fields.get("seen_at"),
+    )
+
+
+def load_creation(entry: str | bytes) -> Creation:
+    fields: dict[str, Any] = json.loads(entry)
+    for name in ("initial_buy", "initial_buy_sol"):
+        if fields.get(name) is not None:
+            fields[name] = Decimal(fields[name])
+    return Creation(**fields)
+
+
+class Journal(Generic[Event]):
+    """One kind of event, oldest first, at most ``cap`` long (past it the oldest go, logged)."""
+
+    def __init__(
+        self,
+        key: str,
+        load: Callable[[str | bytes], Event],
+        *,
+        cap: int,
+        client: redis.Redis | None = None,
+    ) -> None:
+        self.key = key
+        self.load = load
+        self.cap = cap
+        self._client = client
+
+    @property
+    def client(self) -> redis.Redis:
+        return self._client or redis_client()
+
+    def append(self, events: Sequence[Event]) -> int:
+        """Add events at the tail in one call; answers the journal's length."""
+        return int(self.client.rpush(self.key, *(dump_event(event) for event in events)))
+
+    def head(self, count: int) -> list[str | bytes]:
+        """The oldest ``count`` entries, after dropping (and logging) what is past the cap."""
+        length = int(self.client.llen(self.key))
+        if length > self.cap:
+            self.client.ltrim(self.key, length - self.cap, -1)
+            logger.error(
+                "%d events wait in %s, above the %d kept: dropped the oldest %d",
+                length,
+                self.key,
+                self.cap,
+                length - self.cap,
+            )
+        return list(self.client.lrange(self.key, 0, count - 1))
+
+    def ack(self, count: int) -> None:
+        """The oldest ``count`` entries are stored: trim them."""
+        self.client.ltrim(self.key, count, -1)
+
+    def __len__(self) -> int:
+        return int(self.client.llen(self.key))
+
+
+def migrations_journal(client: redis.Redis | None = None) -> Journal[Migration]:
+    return Journal(MIGRATIONS_KEY, load_migration, cap=MIGRATIONS_CAP, client=client)
+
+
+def creations_journal(client: redis.Redis | None = None) -> Journal[Creation]:
+    return Journal(CREATIONS_KEY, load_creation, cap=CREATIONS_CAP, client=client)
