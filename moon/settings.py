@@ -5,13 +5,15 @@ The variables are listed in README.md, "Configuration".
 
 import os
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from moon.lib.env import env_bool, env_float, env_int, env_list, env_str
+from moon.lib.env import env_bool, env_float, env_int, env_list, env_str, local_secret_key
 
 django_stubs_ext.monkeypatch()  # lets admin classes be subscripted for the type checker
 
@@ -23,19 +25,20 @@ with (BASE_DIR / "pyproject.toml").open("rb") as _project:
 APP_ENV = env_str("APP_ENV", "dev")
 if APP_ENV not in {"dev", "test", "prod"}:
     raise ImproperlyConfigured(f"APP_ENV must be dev, test or prod, got {APP_ENV!r}")
-DEBUG = env_bool("DEBUG", APP_ENV != "prod")
+# Off unless asked for: the debug pages show settings, paths and source to whoever gets a 500.
+DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if APP_ENV == "prod":
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG off moon refuses to start without one: "
-            "export SECRET_KEY to a long random string (python -c 'import secrets; "
+            "SECRET_KEY is not set. In production (APP_ENV=prod) moon refuses to start without "
+            "one: export SECRET_KEY to a long random string (python -c 'import secrets; "
             "print(secrets.token_urlsafe(50))')."
         )
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
+    SECRET_KEY = local_secret_key(VAR_DIR / "secret-key")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if APP_ENV == "prod" else "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -49,10 +52,13 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "corsheaders",
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "csp",
+    "axes",
     "moon.lib",
     "tokens",
     "scoring",
@@ -63,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "moon.lib.security.RequestGuard",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,7 +80,39 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
+
+# --- Security: logins, content policy, error pages --------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses before checking once an address is locked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0, minimum=0)
+# No inline script anywhere: every script is a static file of moon's own. Inline styles stay
+# allowed (the SVG charts and htmx's swap classes use them); token images come from
+# DexScreener's CDN over https.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "https:", "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF, "data:"],
+        "worker-src": [SELF, "blob:"],  # ReDoc parses the schema in a worker
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+DEFAULT_EXCEPTION_REPORTER_FILTER = "moon.lib.security.SecretsHidingFilter"
 
 ROOT_URLCONF = "moon.urls"
 WSGI_APPLICATION = "moon.wsgi.application"
@@ -186,6 +226,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PARSER_CLASSES": [
+        "moon.lib.security.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
@@ -217,6 +262,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

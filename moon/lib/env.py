@@ -2,6 +2,8 @@
 
 import math
 import os
+import secrets
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -56,3 +58,23 @@ def env_float(name: str, default: float, *, above: float | None = None) -> float
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def local_secret_key(path: Path) -> str:
+    """This checkout's own secret key, made once and kept in ``path`` (mode 0600): a machine
+    without SECRET_KEY outside production gets a key nobody else has, never a shared one."""
+    try:
+        existing = path.read_text().strip()
+    except FileNotFoundError:
+        existing = ""
+    if existing:
+        return existing
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: theirs is the key
+        return path.read_text().strip() or key
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

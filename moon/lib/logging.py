@@ -3,6 +3,7 @@
 import json
 import logging
 import os
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -36,21 +37,38 @@ def process_role(argv: list[str] | None = None) -> str:
 PROCESS_NAME = process_role()
 
 
+# Secrets in URLs: a query parameter named like a credential (PumpPortal's ?api-key=, RPC
+# providers' ?api-key= and ?token=), and the password of user:password@host.
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;](?:api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|password|"
+    r"signature)=)[^&;#\s'\"]+"
+)
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'\"]*:)[^@/\s'\"]+@")
+MASK = "***"
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with credentials in URLs replaced by ***: every log line goes through it."""
+    if "=" not in text and "@" not in text:
+        return text
+    return _USERINFO.sub(rf"\1{MASK}@", _SECRET_PARAM.sub(rf"\1{MASK}", text))
+
+
 def record_to_dict(record: logging.LogRecord) -> dict[str, Any]:
     """The JSON fields of a record: time, level, logger, message, process, and any `extra`."""
     data: dict[str, Any] = {
         "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
         "level": record.levelname,
         "logger": record.name,
-        "message": record.getMessage(),
+        "message": mask_secrets(record.getMessage()),
         "process": PROCESS_NAME or record.processName,
         "pid": record.process,
     }
     for key, value in vars(record).items():
         if key not in _STANDARD and not key.startswith("_"):
-            data[key] = value
+            data[key] = mask_secrets(value) if isinstance(value, str) else value
     if record.exc_info:
-        data["exc_info"] = logging.Formatter().formatException(record.exc_info)
+        data["exc_info"] = mask_secrets(logging.Formatter().formatException(record.exc_info))
     return data
 
 

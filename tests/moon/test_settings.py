@@ -25,11 +25,28 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
-def test_it_refuses_to_start_without_secret_key_when_debug_is_off() -> None:
-    result = run_manage("check", env={"DEBUG": "false"})
+@pytest.mark.parametrize("debug", ["false", "true"])
+def test_production_refuses_to_start_without_secret_key(debug: str) -> None:
+    result = run_manage("check", env={"APP_ENV": "prod", "DEBUG": debug})
 
     assert result.returncode == 1
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for_and_a_dev_machine_gets_a_key_of_its_own() -> None:
+    code = "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY)"
+    runs = [run_manage("shell", "-v", "0", "-c", code, env={"APP_ENV": "dev"}) for _ in range(2)]
+
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr
+    outputs = {run.stdout.strip() for run in runs}
+    assert len(outputs) == 1  # the same key from one start to the next: sessions survive
+    debug, key = outputs.pop().split(" ", 1)
+    assert debug == "False"
+    assert len(key) >= 50
+    assert "insecure" not in key
+    key_file = ROOT / "var" / "secret-key"
+    assert key_file.read_text().strip() == key
+    assert key_file.stat().st_mode & 0o777 == 0o600
 
 
 def test_it_refuses_a_malformed_boolean() -> None:

@@ -9,7 +9,6 @@ from django.db import models
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAdminUser, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +23,7 @@ from moon.lib.api import (
     StrictFloatField,
     errors,
 )
+from moon.lib.security import BoundedJSONParser
 from scoring.models import ScoringSettings, validate_alpha
 from scoring.services.enqueue import recalculation_enqueue
 from scoring.services.settings import EDITABLE_FIELDS, scoring_settings_save
@@ -50,17 +50,23 @@ class ScoringSettingsSerializer(serializers.ModelSerializer[ScoringSettings]):
     snapshot_retention_days = serializers.IntegerField(
         min_value=1, max_value=MAX_RETENTION_DAYS, help_text="Snapshots older are thinned."
     )
-    created_by = serializers.CharField(
-        source="created_by.username",
-        read_only=True,
-        allow_null=True,
-        help_text="Who saved this version (null: a migration or a script).",
+    created_by = serializers.SerializerMethodField(
+        help_text="Who saved this version, shown to staff only (null: a migration or a "
+        "script, or the reader is not staff)."
     )
 
     class Meta:
         model = ScoringSettings
         fields = ["version", "created_at", "created_by", "note", *EDITABLE_FIELDS]
         read_only_fields = ["version", "created_at"]
+
+    def get_created_by(self, settings: ScoringSettings) -> str | None:
+        """Staff names are not for anonymous readers: they are half of a login."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if settings.created_by is None or not getattr(user, "is_staff", False):
+            return None
+        return settings.created_by.get_username()
 
 
 class TaskQueuedSerializer(serializers.Serializer[Any]):
@@ -72,7 +78,7 @@ class ScoringSettingsView(APIView):
     # IsAuthenticatedOrReadOnly first: anonymous writes answer 401, and the schema shows the
     # read as public.
     permission_classes = [IsAuthenticatedOrReadOnly, ReadOrStaff]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
 
     @extend_schema(
         operation_id="settings_retrieve",
@@ -80,7 +86,11 @@ class ScoringSettingsView(APIView):
         responses={200: ScoringSettingsSerializer, **errors(*READ_ERRORS)},
     )
     def get(self, request: Request) -> Response:
-        return Response(ScoringSettingsSerializer(ScoringSettings.objects.active()).data)
+        return Response(
+            ScoringSettingsSerializer(
+                ScoringSettings.objects.active(), context={"request": request}
+            ).data
+        )
 
     @extend_schema(
         operation_id="settings_partial_update",
@@ -99,7 +109,9 @@ class ScoringSettingsView(APIView):
     )
     def patch(self, request: Request) -> Response:
         current = ScoringSettings.objects.active()
-        serializer = ScoringSettingsSerializer(current, data=request.data, partial=True)
+        serializer = ScoringSettingsSerializer(
+            current, data=request.data, partial=True, context={"request": request}
+        )
         serializer.is_valid(raise_exception=True)
         writable = {name for name, field in serializer.fields.items() if not field.read_only}
         unknown = set(request.data) - writable
@@ -114,7 +126,7 @@ class ScoringSettingsView(APIView):
             saved = scoring_settings_save(changes=values, user=request.user, note=note)
         except DjangoValidationError as exc:
             raise ValidationError(_field_errors(exc)) from exc
-        return Response(ScoringSettingsSerializer(saved).data)
+        return Response(ScoringSettingsSerializer(saved, context={"request": request}).data)
 
 
 def _field_errors(exc: DjangoValidationError) -> Mapping[str, list[str]]:
