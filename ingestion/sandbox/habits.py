@@ -20,6 +20,8 @@ THIN_SHARE = 0.3  # of the tokens that do not rug
 WASH_SHARE = 0.2
 FAKE_POOL_SHARE = 0.06
 RUG_PUMP_SHARE = 0.4
+REVIVAL_SHARE = 0.4  # of the tokens that do not rug
+REVIVAL_STORIES = ("pump", "steady", "fade")
 WASH_SEGMENT_MINUTES = 30
 WASH_SEGMENT_SHARE = 0.3  # of a bot's 30-minute segments that hold a burst
 
@@ -71,6 +73,10 @@ class Habits:
     fake_dex: tuple[str, str] = ("raydium", "CLMM")
     fake_quote: str = "USDC"
     fake_after: float = 0.0  # minutes after migration the fake pool opens
+    revival_at: float = 0.0  # minutes after migration a second wave of buyers arrives (0: none)
+    revival_len: float = 0.0
+    revival_amp: float = 0.0  # its peak extra trades a minute, as a multiple of the token's lam0
+    revival_gain: float = 0.0  # the log price gain it carries
 
     @property
     def is_thin(self) -> bool:
@@ -83,6 +89,7 @@ class Habits:
             "wash": self.wash_rate > 0,
             "fake_liquidity": self.fake is not None,
             "pump_before_rug": self.rug_pump > 0,
+            "revival": self.revival_at > 0,
         }
 
 
@@ -111,6 +118,10 @@ def draw_habits(seed: int, story: str) -> Habits:
     dex = ("raydium", "CLMM") if rng.random() < 0.6 else ("meteora", "DLMM")
     quote = "USDC" if rng.random() < 0.7 else "SOL"
     fake_after = rng.uniform(3, 240)
+    # Drawn last, so every earlier habit keeps its value.
+    revival = rng.random() < REVIVAL_SHARE and story in REVIVAL_STORIES
+    revival_at, revival_len = rng.uniform(90, 660), rng.uniform(20, 60)
+    revival_amp, revival_gain = rng.uniform(1, 3), math.log(rng.uniform(1.5, 4))
     return Habits(
         thin=thin_share if thin else 1.0,
         thin_size=thin_size if thin else 1.0,
@@ -127,4 +138,8 @@ def draw_habits(seed: int, story: str) -> Habits:
         fake_dex=dex,
         fake_quote=quote,
         fake_after=fake_after,
+        revival_at=revival_at if revival else 0.0,
+        revival_len=revival_len if revival else 0.0,
+        revival_amp=revival_amp if revival else 0.0,
+        revival_gain=revival_gain if revival else 0.0,
     )

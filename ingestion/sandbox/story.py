@@ -27,6 +27,8 @@ IMPACT_TRADES = 3.0  # trades a minute (of the usual size) from which a story mo
 _MASK = (1 << 64) - 1
 _WASH_SALT = 0x5DEECE66D
 _PLACE_SALT = 0x2545F4914F6CDD1D
+_BURST_SALT = 0x632BE59BD9B4E019
+BURST_MINUTES = (10.0, 20.0)  # how long a buying wave's burst lasts
 
 Profile = tuple[float, float, float, float, float]
 
@@ -78,7 +80,7 @@ def minute_profile(spec: TokenSpec, age: float) -> Profile:
         return spec.lam0 * (0.15 + 0.85 * progress**2), 0.58, drift, 0.02, 0.5
     if spec.story == "rug" and age >= spec.event_at:
         return _after_rug(spec, age - spec.event_at)
-    organic = _with_impact(_thinned(spec, age, _story_minute(spec, age)))
+    organic = _with_impact(_revived(spec, age, _thinned(spec, age, _story_minute(spec, age))))
     return _with_wash(spec, age, organic)
 
 
@@ -143,6 +145,37 @@ def _thinned(spec: TokenSpec, age: float, profile: Profile) -> Profile:
     )
 
 
+def _revived(spec: TokenSpec, age: float, profile: Profile) -> Profile:
+    """A second wave of buyers hours later (a call, a listing): extra trades of the usual size
+    grow to revival_amp x lam0 a minute as x^1.5 over its length, buying, carrying the price up
+    by revival_gain; then they leave within a quarter length, giving back 15%."""
+    habits = spec.habits
+    if not habits.revival_at:
+        return profile
+    x = (age - habits.revival_at) / habits.revival_len
+    if not 0 <= x < 1.25:
+        return profile
+    lam, buy, drift, sigma, size = profile
+    if x < 1:
+        extra = spec.lam0 * habits.revival_amp * x**1.5
+        extra_buy, extra_size = 0.62 + 0.08 * x, 1 + x
+        drift += habits.revival_gain * 2.5 * x**1.5 / habits.revival_len
+    else:
+        extra = spec.lam0 * habits.revival_amp * (1 - (x - 1) / 0.25) ** 2
+        extra_buy, extra_size = 0.45, 1.2
+        drift -= 0.15 * habits.revival_gain / (0.25 * habits.revival_len)
+    total = lam + extra
+    if not total > 0:
+        return profile
+    return (
+        total,
+        (lam * buy + extra * extra_buy) / total,
+        drift,
+        sigma,
+        (lam * size + extra * extra_size) / total,
+    )
+
+
 def _with_impact(profile: Profile) -> Profile:
     """Prices move by trading. A trend needs net buying, so the story's drift scales with the
     flow, trades x size / IMPACT_TRADES (at most 1); the jitter of a few trades of either side
@@ -200,6 +233,22 @@ def _pump_minute(
     return None
 
 
+def _buying_burst_length(spec: TokenSpec, age: float) -> float:
+    """The length of the buying burst `age` falls in (0: none): 10 to 20 minutes of its wave's
+    30-minute segment, placed by (token, segment) as a volume bot's bursts are."""
+    segment, offset = divmod(age, WAVE_MINUTES)
+    place = (_segment_value(spec.seed ^ _BURST_SALT, int(segment)) + 1) / 2
+    length = BURST_MINUTES[0] + (BURST_MINUTES[1] - BURST_MINUTES[0]) * place
+    start = (WAVE_MINUTES - length) * (place * 7919 % 1)
+    return length if start <= offset < start + length else 0.0
+
+
+def buying_burst(spec: TokenSpec, age: float) -> bool:
+    """Whether a buying wave's burst is on at `age` (minutes after migration)."""
+    tilt = _segment_value(spec.seed, int(age // WAVE_MINUTES))
+    return tilt > 0.5 and bool(_buying_burst_length(spec, age))
+
+
 def _wave_minute(spec: TokenSpec, age: float, activity: float, base: Profile) -> Profile:
     """Half the 30-minute segments carry a wave: buying ones bring more and bigger trades and
     a rising price, selling ones fewer trades and a bleeding price."""
@@ -210,10 +259,14 @@ def _wave_minute(spec: TokenSpec, age: float, activity: float, base: Profile) ->
         return base
     reach = min(1.0, 3 * activity)
     if tilt > 0:
+        length = _buying_burst_length(spec, age)
+        if not length:
+            return base
+        packed = WAVE_MINUTES / length  # the segment's extra buying, packed into the burst
         return (
-            lam * (1 + 2.5 * strength),
+            lam * (1 + 2.5 * strength * packed),
             min(0.75, buy + 0.14 * strength),
-            drift + 0.01 * strength * reach,
+            drift + 0.01 * strength * reach * packed,
             sigma,
             size * (1 + 0.5 * strength),
         )

@@ -84,7 +84,8 @@ class UnknownModelError(LookupError):
         self.name = name
 
 
-# The same in v1 and v2: hours since migration against freshness_threshold_hours.
+# v1's freshness: hours since migration against freshness_threshold_hours (v2 weighs it by
+# the token's momentum, below).
 FRESHNESS = Component(
     "token_freshness",
     "Fresh",
@@ -199,6 +200,20 @@ def _evidence(
     }
 
 
+def _freshness_v2(m: Metrics, p: ScoringParams) -> float:
+    """Freshness of the momentum the token shows: age freshness x its strongest momentum
+    component, so a fresh token with no sign of momentum scores 0 (spec v2, properties 1, 7)."""
+    age = c.token_freshness(m.hours_since_migration, p.freshness_threshold_hours)
+    if not age:
+        return 0.0
+    momentum = max(_tx_accel_v2(m, p), _vol_momentum_v2(m, p), _buy_pressure_v2(m, p))
+    return age * momentum
+
+
+def _buy_pressure_v2(m: Metrics, p: ScoringParams) -> float:
+    return c.buy_pressure(m.buys_5m, m.sells_5m, full_activity=p.full_activity_tx_5m)
+
+
 HYBRID_MOMENTUM_V2 = ScoringModel(
     name="hybrid_momentum_v2",
     label="Hybrid momentum v2",
@@ -221,13 +236,19 @@ HYBRID_MOMENTUM_V2 = ScoringModel(
             _vol_momentum_v2,
             _explain_vol,
         ),
-        FRESHNESS,
+        Component(
+            "token_freshness",
+            "Fresh",
+            "w_fresh",
+            "(T - hours) / T x the strongest of the other three, 0-1",
+            _freshness_v2,
+        ),
         Component(
             "orderflow_imbalance",
             "Buy press",
             "w_oi",
             "buy pressure (buys - sells) / trades, sell pressure 0, x activity, 0-1",
-            lambda m, p: c.buy_pressure(m.buys_5m, m.sells_5m, full_activity=p.full_activity_tx_5m),
+            _buy_pressure_v2,
             _explain_flow,
         ),
     ),

@@ -76,10 +76,11 @@ def scheduler(client: Client) -> tuple[int, dict]:
 
 def test_the_running_system_refreshes_hot_and_cold_tokens_on_their_intervals() -> None:
     ScoringSettings.objects.get_or_create(version=1)
-    # Freshness alone decides the score, unsmoothed: new tokens are hot, tokens aged 10 hours
-    # are cold from their next refresh on.
+    # Spec v1's freshness (age alone) decides the score, unsmoothed: new tokens are hot, tokens
+    # aged 10 hours are cold from their next refresh on.
     scoring_settings_save(
         changes={
+            "scoring_model_active": "hybrid_momentum",
             "hot_interval_sec": HOT,
             "cold_interval_sec": COLD,
             "w_tx": 0,

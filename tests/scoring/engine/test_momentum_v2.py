@@ -169,10 +169,16 @@ def test_the_score_is_the_weight_normalised_sum() -> None:
 
 
 def test_freshness_alone_never_makes_a_token_hot() -> None:
+    # v2's freshness is the age freshness times the strongest momentum component: a brand-new
+    # token with no sign of momentum scores 0 (property 1), and freshness can only add to a
+    # momentum the other components already show (property 7).
     components = v2_components(hours_since_migration=0.0, history_minutes=0.5)
 
-    assert components["token_freshness"] == 1.0
-    score = HYBRID_MOMENTUM_V2.combine(components, V2)
+    assert components["token_freshness"] == 0.0
+    assert HYBRID_MOMENTUM_V2.combine(components, V2) == 0.0
+    values = {"tx_accel": 0.0, "vol_momentum": 0.0, "token_freshness": 1.0}
+    values["orderflow_imbalance"] = 0.0
+    score = HYBRID_MOMENTUM_V2.combine(values, V2)  # even at full weight on its own
     assert score == pytest.approx(0.15)
     assert score < V2.min_score
 
@@ -341,3 +347,13 @@ def test_real_dexscreener_captures_score_in_zero_one_and_fake_clmm_pools_are_lef
             implausible += sum(pool.implausible for pool in aggregation.pools)
             assert not any(pool.kept and pool.implausible for pool in aggregation.pools)
     assert implausible >= 1  # the captures hold CLMM pools claiming liquidity nothing backs
+
+
+def test_v2_freshness_is_the_age_freshness_of_the_strongest_momentum() -> None:
+    # 3 hours old (age freshness 0.5), 40 buys and 10 sells: buy pressure 0.6 x 50/50 = 0.6.
+    components = v2_components(
+        hours_since_migration=3.0, history_minutes=180.0, buys_5m=40, sells_5m=10, tx_5m=50
+    )
+
+    assert components["orderflow_imbalance"] == pytest.approx(0.6)
+    assert components["token_freshness"] == pytest.approx(0.5 * 0.6)
