@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on every GET answer, 304 when If-None-Match has it: computed from the answer itself,
+    # so it can never stand for data older than the last refresh.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -160,7 +163,8 @@ if APP_ENV == "test" and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("g
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
-CELERY_RESULT_EXPIRES = 3600
+CELERY_RESULT_EXPIRES = 3600  # a tracked task's state answers on /api/tasks/<id>/ this long
+CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

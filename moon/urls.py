@@ -6,6 +6,8 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from moon.web.api.urls import not_found as api_not_found
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("moon.operations.urls")),
@@ -19,5 +21,7 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("api/", include("moon.web.api.urls")),
+    path("api/", include(api_not_found)),  # after every endpoint: a JSON 404 for the rest
     path("", include("moon.web.urls")),
 ]
+handler500 = "moon.lib.apiview.server_error"

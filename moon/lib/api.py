@@ -7,6 +7,7 @@ messages (empty unless the input was refused).
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -116,9 +117,14 @@ def _reshape(exc: exceptions.APIException) -> dict[str, Any]:
 
 
 def _messages(detail: Any) -> list[str]:
-    """Nested error details (list items, dict members) flattened to plain strings."""
+    """Nested error details (list items, dict members) flattened to plain sentences: a member
+    is named (`weight: ...`), a list item needs no number (its message quotes the value)."""
     if isinstance(detail, Mapping):
-        return [f"{key}: {text}" for key, value in detail.items() for text in _messages(value)]
+        return [
+            text if isinstance(key, int) or str(key).isdigit() else f"{key}: {text}"
+            for key, value in detail.items()
+            for text in _messages(value)
+        ]
     if isinstance(detail, Sequence) and not isinstance(detail, str):
         return [text for item in detail for text in _messages(item)]
     return [str(detail)]
@@ -184,6 +190,23 @@ class StrictCharField(serializers.CharField):
 
 
 # --- Throttling: per anonymous IP, per user, and a tighter scope for every write -------------
+RATE_LIMIT_ATTRIBUTE = "moon_rate_limit"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Where a client stands against its tightest throttle: the RateLimit-* headers."""
+
+    limit: int
+    remaining: int
+    reset: int  # seconds until the window starts again
+
+
+def _note_rate(request: Request, rate: RateLimit) -> None:
+    """Keep the tightest of the throttles that counted this request."""
+    current: RateLimit | None = getattr(request, RATE_LIMIT_ATTRIBUTE, None)
+    if current is None or rate.remaining < current.remaining:
+        setattr(request, RATE_LIMIT_ATTRIBUTE, rate)
 
 
 class WindowThrottle(BaseThrottle):
@@ -220,9 +243,11 @@ class WindowThrottle(BaseThrottle):
         except redis.RedisError as exc:
             logger.warning("throttle %s skipped, Redis: %s", self.scope, exc)
             return True
+        reset = max(int(ttl), 1)
+        _note_rate(request, RateLimit(limit, max(0, limit - int(count)), reset))
         if count <= limit:
             return True
-        self.retry_after = max(int(ttl), 1)
+        self.retry_after = reset
         return False
 
     def wait(self) -> float | None:

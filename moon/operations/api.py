@@ -8,8 +8,8 @@ from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from moon.lib.apiview import ApiView
 from moon.operations.logstore import MAX_LIMIT, MAX_RECORDS, log_records
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -66,8 +66,9 @@ class LogListSerializer(serializers.Serializer[Any]):
     results = LogRecordSerializer(many=True)
 
 
-class LogRecordsView(APIView):
+class LogRecordsView(ApiView):
     permission_classes = [IsAdminUser]
+    query_serializer = LogQuerySerializer
 
     @extend_schema(
         operation_id="logs_list",

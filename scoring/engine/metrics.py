@@ -43,13 +43,8 @@ class Metrics:
     peak_liquidity_usd: float | None = None  # the most kept liquidity the token ever had
 
     def to_json(self) -> dict[str, Any]:
-        """Every field, plus the seed API's aliases tx_count_5m/1h and volume_5m/1h."""
-        data = asdict(self)
-        data["tx_count_5m"] = self.tx_5m
-        data["tx_count_1h"] = self.tx_1h
-        data["volume_5m"] = self.vol_5m
-        data["volume_1h"] = self.vol_1h
-        return data
+        """Every field, under its one name."""
+        return asdict(self)
 
     def is_finite(self) -> bool:
         """False when a sum overflowed (only absurd inputs near 1e308 can do that)."""

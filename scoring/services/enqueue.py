@@ -24,7 +24,7 @@ def token_refresh_enqueue(*, token: Token, now: datetime | None = None) -> str:
     previous = token.refresh_lease_until
     Token.objects.filter(pk=token.pk).update(refresh_lease_until=lease)
     try:
-        return task_send(REFRESH_BATCH, [token.pk], group="manual")
+        return task_send(REFRESH_BATCH, [token.pk], group="manual", track=True)
     except Exception:
         Token.objects.filter(pk=token.pk, refresh_lease_until=lease).update(
             refresh_lease_until=previous
@@ -38,4 +38,4 @@ def tokens_first_refresh_enqueue(*, token_ids: list[int]) -> str:
 
 
 def recalculation_enqueue() -> str:
-    return task_send(RECALCULATE)
+    return task_send(RECALCULATE, track=True)

@@ -60,8 +60,7 @@ SELECT t.id, r * 3, r * 2.7, '{}', '{}', 'hybrid_momentum',
         'primary_dex_id', 'pumpswap',
         'price_usd', 0.0001 * exp(0.4 * sin(i / 25.0 + t.id) + 0.05 * r),
         'dp5', 0.02 * (r - 0.5), 'dp15', 0.01 * (r - 0.5), 'hours_since_migration', i / 120.0,
-        'tx_count_5m', tx_5m, 'tx_count_1h', tx_5m * 9 + 3, 'volume_5m', tx_5m * 55.5,
-        'volume_1h', tx_5m * 520.25 + 10, 'data_quality_ok', true,
+        'data_quality_ok', true,
         'data_quality_issues', '[]'::jsonb, 'fallback', NULL)
     END,
     1, %(start)s::timestamptz + (t.id %% 600) * interval '1 minute' + i * interval '30 seconds'

@@ -44,10 +44,6 @@ METRICS: dict[str, Any] = {
     "dp5": 0.05,
     "dp15": 0.02,
     "hours_since_migration": 0.0833,
-    "tx_count_5m": 25,
-    "tx_count_1h": 240,
-    "volume_5m": 1000.0,
-    "volume_1h": 9000.0,
     "data_quality_ok": True,
     "data_quality_issues": [],
     "fallback": None,
@@ -102,6 +98,7 @@ KNOWN_JSON = {
     "created_at": "2025-09-18T10:00:00Z",
     "scored_at": "2025-09-18T10:05:00Z",
     "last_updated_at": "2025-09-18T10:05:00Z",
+    "hot": True,
 }
 
 

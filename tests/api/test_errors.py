@@ -28,13 +28,18 @@ def test_an_unexpected_error_is_a_json_500_and_logged(caplog: Any) -> None:
     assert "unhandled API error" in caplog.text
 
 
-def test_nested_field_errors_are_flattened_to_messages() -> None:
-    exc = ValidationError({"status": {0: ["bad choice"]}, "limit": ["too big"]})
+def test_nested_field_errors_are_flattened_to_sentences() -> None:
+    exc = ValidationError(
+        {"status": {0: ['"x" is not a token status.']}, "w": {"inner": ["too big"]}}
+    )
 
     response = exception_handler(exc, {})
 
     assert response is not None
-    assert response.data["error"]["fields"] == {"status": ["0: bad choice"], "limit": ["too big"]}
+    assert response.data["error"]["fields"] == {
+        "status": ['"x" is not a token status.'],  # a list item needs no number
+        "w": ["inner: too big"],
+    }
 
 
 def test_cors_is_closed_by_default(client: Client) -> None:

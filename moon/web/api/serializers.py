@@ -30,7 +30,7 @@ class QualityIssueSerializer(serializers.Serializer[Any]):
 
 
 class MetricsSerializer(serializers.Serializer[Any]):
-    """The aggregated inputs of a snapshot and its data-quality verdict.
+    """The aggregated inputs of a snapshot and its data-quality verdict, one name per value.
 
     Input keys are absent when nothing could be aggregated (a fallback or emergency snapshot,
     or a token never scored); the quality keys are present on every scored snapshot.
@@ -50,10 +50,6 @@ class MetricsSerializer(serializers.Serializer[Any]):
     dp5 = serializers.FloatField(required=False, allow_null=True)
     dp15 = serializers.FloatField(required=False, allow_null=True)
     hours_since_migration = serializers.FloatField(required=False, allow_null=True)
-    tx_count_5m = serializers.IntegerField(required=False, help_text="Alias of tx_5m.")
-    tx_count_1h = serializers.IntegerField(required=False, help_text="Alias of tx_1h.")
-    volume_5m = serializers.FloatField(required=False, help_text="Alias of vol_5m.")
-    volume_1h = serializers.FloatField(required=False, help_text="Alias of vol_1h.")
     data_quality_ok = serializers.BooleanField(required=False, help_text="No issue at all.")
     data_quality_issues = QualityIssueSerializer(many=True, required=False)
     fallback = serializers.ChoiceField(
@@ -135,6 +131,13 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
     scored_at = serializers.DateTimeField(
         allow_null=True, read_only=True, help_text="When the latest snapshot was written."
     )
+    hot = serializers.SerializerMethodField(
+        help_text="Smoothed score >= the active settings' min_score: refreshed every "
+        "hot_interval_sec."
+    )
+
+    def get_hot(self, token: Token) -> bool:
+        return token_is_hot(token.smoothed_score, self.context["min_score"])
 
     def to_representation(self, instance: Token) -> dict[str, Any]:
         """The declared fields, each read from the attribute of its name.
@@ -143,7 +146,9 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
         the query. tests/api/test_serializers.py checks this equals DRF's own rendering.
         """
         zone = timezone.get_current_timezone()
-        return {name: json_value(getattr(instance, name), zone) for name in self.Meta.fields}
+        data = {name: json_value(getattr(instance, name), zone) for name in TOKEN_COLUMNS}
+        data["hot"] = token_is_hot(instance.smoothed_score, self.context["min_score"])
+        return data
 
     class Meta:
         model = Token
@@ -168,8 +173,17 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
             "created_at",
             "scored_at",
             "last_updated_at",
+            "hot",
         ]
         read_only_fields = fields
+
+
+# The model columns a token answer reads (the list fetches only these).
+TOKEN_COLUMNS = [name for name in TokenSerializer.Meta.fields if name != "hot"]
+
+
+def token_is_hot(smoothed_score: float | None, min_score: float) -> bool:
+    return smoothed_score is not None and smoothed_score >= min_score
 
 
 class SnapshotSerializer(serializers.ModelSerializer[TokenScore]):
@@ -213,9 +227,11 @@ class TokenDetailSerializer(TokenSerializer):
 
 class TokenPageSerializer(serializers.Serializer[Any]):
     next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
-    previous = serializers.URLField(allow_null=True, help_text="null on the first page.")
+    previous = serializers.URLField(
+        allow_null=True, help_text="null on the first page (and always, in a cursor walk)."
+    )
     limit = serializers.IntegerField()
-    offset = serializers.IntegerField()
+    offset = serializers.IntegerField(help_text="Position of the first result in the ranking.")
     results = TokenSerializer(many=True)
 
 
@@ -252,7 +268,14 @@ class StatusListField(serializers.ListField):
 
 class TokenListQuerySerializer(serializers.Serializer[Any]):
     status = StatusListField(
-        child=serializers.ChoiceField(choices=Token.Status.values),
+        child=serializers.ChoiceField(
+            choices=Token.Status.values,
+            error_messages={
+                "invalid_choice": '"{input}" is not a token status; give '
+                + ", ".join(Token.Status.values)
+                + "."
+            },
+        ),
         required=False,
         help_text="Only these statuses (repeat it, or separate with commas). Default: every "
         "status but archived; ask for `archived` to see archived tokens.",
@@ -282,7 +305,26 @@ class TokenListQuerySerializer(serializers.Serializer[Any]):
         "their smoothed value; `age` ascending is the newest migration first.",
     )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
-    offset = serializers.IntegerField(min_value=0, max_value=MAX_OFFSET, default=0)
+    offset = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_OFFSET,
+        default=0,
+        help_text="Offset paging: a ranking that changes between two requests (scores move "
+        "every 30 s) can repeat or skip tokens across pages. Use `paging=cursor` to walk it "
+        "exactly once.",
+    )
+    paging = serializers.ChoiceField(
+        choices=["offset", "cursor"],
+        default="offset",
+        help_text="`cursor`: the first page freezes the ranking (for 10 minutes) and each "
+        "`next` link carries a `cursor`; every token the filters matched then appears exactly "
+        "once, with its current values. The filters and sort of a walk are its first page's.",
+    )
+    cursor = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="Given by the `next` link of a cursor walk; never made by hand.",
+    )
 
 
 class TokenDetailQuerySerializer(serializers.Serializer[Any]):

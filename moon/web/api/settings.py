@@ -12,7 +12,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from moon.lib.api import (
     NON_FIELD_ERRORS,
@@ -23,6 +22,7 @@ from moon.lib.api import (
     StrictFloatField,
     errors,
 )
+from moon.lib.apiview import ApiView
 from moon.lib.security import BoundedJSONParser
 from scoring.models import ScoringSettings, validate_alpha
 from scoring.services.enqueue import recalculation_enqueue
@@ -74,7 +74,7 @@ class TaskQueuedSerializer(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=["queued"])
 
 
-class ScoringSettingsView(APIView):
+class ScoringSettingsView(ApiView):
     # IsAuthenticatedOrReadOnly first: anonymous writes answer 401, and the schema shows the
     # read as public.
     permission_classes = [IsAuthenticatedOrReadOnly, ReadOrStaff]
@@ -138,7 +138,7 @@ def _field_errors(exc: DjangoValidationError) -> Mapping[str, list[str]]:
     }
 
 
-class RecalculateView(APIView):
+class RecalculateView(ApiView):
     permission_classes = [IsAdminUser]
 
     @extend_schema(

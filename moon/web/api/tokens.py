@@ -8,7 +8,6 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from rest_framework.views import APIView
 
 from moon.lib.api import (
     READ_ERRORS,
@@ -19,8 +18,18 @@ from moon.lib.api import (
     errors,
     query_data,
 )
+from moon.lib.apiview import ApiView
 from moon.lib.solana import is_address
+from moon.web.api.paging import (
+    MAX_SNAPSHOT_TOKENS,
+    CursorError,
+    cursor_decode,
+    cursor_encode,
+    ranking_freeze,
+    ranking_page,
+)
 from moon.web.api.serializers import (
+    TOKEN_COLUMNS,
     PoolSerializer,
     RefreshQueuedSerializer,
     SnapshotSerializer,
@@ -46,7 +55,6 @@ MINT = OpenApiParameter(
     pattern=r"^[1-9A-HJ-NP-Za-km-z]{32,44}$",
     examples=[OpenApiExample("a pump.fun mint", value=EXAMPLE_MINT)],
 )
-LIST_FIELDS = TokenSerializer.Meta.fields
 
 
 def token_or_error(mint: str) -> Token:
@@ -58,8 +66,8 @@ def token_or_error(mint: str) -> Token:
     return token
 
 
-def token_filters(query: dict[str, Any]) -> TokenFilters:
-    hot_threshold = ScoringSettings.objects.active().min_score if query["hot"] else 0.0
+def token_filters(query: dict[str, Any], min_score: float) -> TokenFilters:
+    hot_threshold = min_score if query["hot"] else 0.0
     return TokenFilters(
         statuses=tuple(query.get("status") or ()),
         min_score=query.get("min_score"),
@@ -71,13 +79,16 @@ def token_filters(query: dict[str, Any]) -> TokenFilters:
     )
 
 
-class TokenListView(APIView):
+class TokenListView(ApiView):
+    query_serializer = TokenListQuerySerializer
+
     @extend_schema(
         operation_id="tokens_list",
         summary="Tokens, filtered and sorted",
-        description="Offset pagination without a total count: `next` is null on the last page. "
-        "A constant number of database queries whatever the page size (anonymous: one; "
-        "`hot` adds the settings read).",
+        description="Offset paging by default, without a total count: `next` is null on the "
+        "last page. A ranking that moves between requests can repeat or skip tokens across "
+        "offset pages; `paging=cursor` freezes it at the first page instead. Two database "
+        "queries whatever the page size (the settings, for `hot`, and the page).",
         parameters=[TokenListQuerySerializer],
         responses={200: TokenPageSerializer, **errors(400, *READ_ERRORS)},
     )
@@ -87,10 +98,13 @@ class TokenListView(APIView):
         )
         query_serializer.is_valid(raise_exception=True)
         query = query_serializer.validated_data
+        min_score = ScoringSettings.objects.active().min_score
+        if query["paging"] == "cursor":
+            return self._cursor_page(request, query, min_score)
         limit, offset = query["limit"], query["offset"]
+        filters = token_filters(query, min_score)
         # One row more than the page tells whether a next page exists without a COUNT.
-        tokens = token_list(token_filters(query)).only(*LIST_FIELDS)[offset : offset + limit + 1]
-        rows = list(tokens)
+        rows = list(token_list(filters).only(*TOKEN_COLUMNS)[offset : offset + limit + 1])
         url = request.build_absolute_uri()
         page = {
             "next": replace_query_param(url, "offset", offset + limit)
@@ -99,9 +113,38 @@ class TokenListView(APIView):
             "previous": _previous(url, offset, limit),
             "limit": limit,
             "offset": offset,
-            "results": TokenSerializer(rows[:limit], many=True).data,
+            "results": TokenSerializer(rows[:limit], many=True, context=_hot(min_score)).data,
         }
         return Response(page)
+
+    def _cursor_page(self, request: Request, query: dict[str, Any], min_score: float) -> Response:
+        limit = query["limit"]
+        try:
+            if "cursor" in query:
+                key, position = cursor_decode(query["cursor"])
+            else:
+                ranking = token_list(token_filters(query, min_score)).values_list("pk", flat=True)
+                key, position = ranking_freeze(ranking[:MAX_SNAPSHOT_TOKENS]), 0
+            ids, more = ranking_page(key, position, limit)
+        except CursorError as exc:
+            raise exceptions.ValidationError({"cursor": [str(exc)]}) from exc
+        by_id = Token.objects.only(*TOKEN_COLUMNS).in_bulk(ids)
+        rows = [by_id[pk] for pk in ids if pk in by_id]
+        url = remove_query_param(request.build_absolute_uri(), "offset")
+        next_cursor = cursor_encode(key, position + limit)
+        return Response(
+            {
+                "next": replace_query_param(url, "cursor", next_cursor) if more else None,
+                "previous": None,
+                "limit": limit,
+                "offset": position,
+                "results": TokenSerializer(rows, many=True, context=_hot(min_score)).data,
+            }
+        )
+
+
+def _hot(min_score: float) -> dict[str, float]:
+    return {"min_score": min_score}
 
 
 def _previous(url: str, offset: int, limit: int) -> str | None:
@@ -112,7 +155,9 @@ def _previous(url: str, offset: int, limit: int) -> str | None:
     return replace_query_param(url, "offset", offset - limit)
 
 
-class TokenDetailView(APIView):
+class TokenDetailView(ApiView):
+    query_serializer = TokenDetailQuerySerializer
+
     @extend_schema(
         operation_id="tokens_retrieve",
         summary="One token, its latest snapshot and its history",
@@ -125,16 +170,17 @@ class TokenDetailView(APIView):
         query_serializer.is_valid(raise_exception=True)
         history_limit = query_serializer.validated_data["history_limit"]
         snapshots = token_snapshots(token=token, limit=max(history_limit, 1))
+        min_score = ScoringSettings.objects.active().min_score
         return Response(
             {
-                **TokenSerializer(token).data,
+                **TokenSerializer(token, context=_hot(min_score)).data,
                 "latest": SnapshotSerializer(snapshots[0]).data if snapshots else None,
                 "history": SnapshotSerializer(snapshots[:history_limit], many=True).data,
             }
         )
 
 
-class TokenPoolsView(APIView):
+class TokenPoolsView(ApiView):
     @extend_schema(
         operation_id="tokens_pools",
         summary="A token's DexScreener pools",
@@ -147,7 +193,7 @@ class TokenPoolsView(APIView):
         return Response({"mint_address": token.mint_address, "results": pools})
 
 
-class TokenRefreshView(APIView):
+class TokenRefreshView(ApiView):
     permission_classes = [StaffOrApiToken]
 
     @extend_schema(

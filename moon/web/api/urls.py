@@ -1,8 +1,10 @@
 """/api/: the token endpoints and the scoring ones (settings, recalculation)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
+from moon.lib.apiview import NotFoundView
 from moon.web.api import settings as scoring_api
+from moon.web.api import tasks
 from moon.web.api import tokens as views
 
 # <path:mint> rather than <str:mint>: a mint with a "/" in it is malformed (400), not a route miss.
@@ -13,4 +15,7 @@ urlpatterns = [
     path("tokens/<path:mint>/", views.TokenDetailView.as_view(), name="api-token-detail"),
     path("settings/", scoring_api.ScoringSettingsView.as_view(), name="api-settings"),
     path("admin/recalculate/", scoring_api.RecalculateView.as_view(), name="api-recalculate"),
+    path("tasks/<str:task_id>/", tasks.TaskStatusView.as_view(), name="api-task"),
 ]
+# Last, and included last by moon.urls: whatever no endpoint matched answers a JSON 404.
+not_found = [re_path(r"^.*$", NotFoundView.as_view(), name="api-not-found")]

@@ -1,0 +1,68 @@
+"""The base of every moon API view, and the answers for what no view handles.
+
+Kept apart from moon.lib.api: DRF imports that module (the throttles) while it is still
+importing rest_framework.views, which this one needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.views.defaults import server_error as page_server_error
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from moon.lib.api import RATE_LIMIT_ATTRIBUTE, RateLimit, error_payload
+
+
+class ApiView(APIView):
+    """Refuses query parameters it does not know (400 naming them), and tells every client
+    where it stands against its throttles (RateLimit-Limit, -Remaining, -Reset)."""
+
+    query_serializer: type[serializers.Serializer[Any]] | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        known = set(self.query_serializer().fields) if self.query_serializer else set()
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            hint = f"known: {', '.join(sorted(known))}" if known else "this one takes none"
+            raise exceptions.ValidationError(
+                {name: [f"Unknown query parameter ({hint})."] for name in unknown}
+            )
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        rate: RateLimit | None = getattr(request, RATE_LIMIT_ATTRIBUTE, None)
+        if rate is not None:
+            response["RateLimit-Limit"] = str(rate.limit)
+            response["RateLimit-Remaining"] = str(rate.remaining)
+            response["RateLimit-Reset"] = str(rate.reset)
+        return response
+
+
+class NotFoundView(ApiView):
+    """Any path under /api/ that names nothing: a 404 in the error shape, whatever the method."""
+
+    permission_classes: list[Any] = []
+
+    @extend_schema(exclude=True)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        raise exceptions.NotFound(f"No API endpoint at {request.path}; see /api/docs/.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the API's error shape under /api/, the plain page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = error_payload("server_error", "Something went wrong on our side.")
+        return JsonResponse(body, status=500)
+    return page_server_error(request)
