@@ -33,6 +33,7 @@ WRITE_BATCH = 500  # events a journal write carries at most
 STORE_BATCH = 200  # events a database batch carries at most
 RETRY_BASE_SECONDS = 1.0
 RETRY_MAX_SECONDS = 30.0
+STOP_STORE_SECONDS = 5.0
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
@@ -51,6 +52,7 @@ class FeedInbox(Generic[Event]):
         store: Callable[[Sequence[Event]], Awaitable[None]],
         journal: Journal[Event],
         *,
+        may_store: Callable[[], bool] = lambda: True,
         limit: int = MEMORY_LIMIT,
         store_batch: int = STORE_BATCH,
         retry_base: float = RETRY_BASE_SECONDS,
@@ -58,6 +60,7 @@ class FeedInbox(Generic[Event]):
     ) -> None:
         self._store = store
         self.journal = journal
+        self.may_store = may_store
         self.limit = limit
         self.store_batch = store_batch
         self.retry_base = retry_base
@@ -66,6 +69,7 @@ class FeedInbox(Generic[Event]):
         self._memory_lock = asyncio.Lock()
         self._arrived = asyncio.Event()
         self._journaled = asyncio.Event()
+        self._in_flight = 0  # events on their way to Redis, out of memory meanwhile
         self.journal_ok = True
 
     def __len__(self) -> int:
@@ -74,7 +78,7 @@ class FeedInbox(Generic[Event]):
 
     async def put(self, event: Event) -> None:
         """Take an event from the reader: memory only, no I/O."""
-        if len(self._memory) >= self.limit:
+        if self._memory and len(self._memory) + self._in_flight >= self.limit:
             lost = self._memory.popleft()
             logger.error(
                 "%d %ss wait for Redis and the database: dropped the oldest, %s (signature %s)",
@@ -89,8 +93,14 @@ class FeedInbox(Generic[Event]):
     async def run(self, stop: asyncio.Event) -> None:
         """Journal and store until ``stop``; then journal what memory holds, a last time."""
         await asyncio.gather(self._write(stop), self._store_journal(stop))
-        if self._memory:  # Redis never took them: a last direct try, then name the rest
-            await self._store_from_memory()
+        # Redis never took these: store them straight away while the database does, for a
+        # little while; then name the rest.
+        deadline = asyncio.get_running_loop().time() + STOP_STORE_SECONDS
+        while self._memory and self.may_store():
+            if not await self._store_from_memory():
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                break
         for event in self._memory:
             logger.error(
                 "listener stopped before the %s of %s (signature %s) was stored or journaled",
@@ -125,12 +135,15 @@ class FeedInbox(Generic[Event]):
 
     async def _journal_memory(self) -> bool:
         async with self._memory_lock:
-            batch = [self._memory[i] for i in range(min(WRITE_BATCH, len(self._memory)))]
+            count = min(WRITE_BATCH, len(self._memory))
+            batch = [self._memory.popleft() for _ in range(count)]
             if not batch:
                 return True
+            self._in_flight = len(batch)  # still counted against the limit
             try:
                 await asyncio.to_thread(self.journal.append, batch)
             except redis.RedisError as exc:
+                self._memory.extendleft(reversed(batch))
                 if self.journal_ok:
                     logger.warning(
                         "Redis does not take the %s inbox, %d held in memory: %s",
@@ -140,8 +153,8 @@ class FeedInbox(Generic[Event]):
                     )
                 self.journal_ok = False
                 return False
-            for _ in batch:
-                self._memory.popleft()
+            finally:
+                self._in_flight = 0
         if not self.journal_ok:
             logger.info("the %s inbox is journaled in Redis again", self.noun)
         self.journal_ok = True
@@ -149,16 +162,18 @@ class FeedInbox(Generic[Event]):
         return True
 
     async def _store_journal(self, stop: asyncio.Event) -> None:
-        """The journal's head to the database, trimmed once stored."""
+        """The journal's head to the database, trimmed once stored; only while this listener
+        holds the lock (``may_store``), so that a successor never stores alongside it."""
         failures = 0
-        while not stop.is_set():
+        while not stop.is_set() and self.may_store():
             self._journaled.clear()
             try:
                 entries = await asyncio.to_thread(self.journal.head, self.store_batch)
             except redis.RedisError:
                 stored = await self._store_from_memory()
-                if stored is None:  # nothing in memory either
-                    await _first_of(stop, self._arrived, timeout=self.retry_base)
+                if stored is None:  # nothing in memory either: ask Redis again later
+                    failures += 1
+                    await _first_of(stop, timeout=self._delay(failures))
                     continue
             else:
                 if not entries:
@@ -181,9 +196,12 @@ class FeedInbox(Generic[Event]):
         if events and not await self._store_batch(events):
             return False
         try:
-            await asyncio.to_thread(self.journal.ack, len(entries))
+            trimmed = await asyncio.to_thread(self.journal.ack, entries)
         except redis.RedisError as exc:  # stored again later: storing is idempotent
             logger.warning("could not trim the %s inbox: %s", self.noun, exc)
+            return True
+        if not trimmed:
+            logger.warning("the %s inbox changed hands: its head was left alone", self.noun)
         return True
 
     async def _store_from_memory(self) -> bool | None:

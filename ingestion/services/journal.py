@@ -30,6 +30,15 @@ CREATIONS_CAP = 200_000
 
 Event = TypeVar("Event", bound=Migration | Creation)
 
+# KEYS[1] journal, KEYS[2] lock ("" for none); ARGV[1] count, ARGV[2] first entry read,
+# ARGV[3] lock owner: trim the head only if it is still what was read, under the same lock.
+_ACK = """
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[2] then return 0 end
+redis.call('LTRIM', KEYS[1], tonumber(ARGV[1]), -1)
+return 1
+"""
+
 
 def _default(value: object) -> str:
     if isinstance(value, Decimal):
@@ -69,11 +78,13 @@ class Journal(Generic[Event]):
         *,
         cap: int,
         client: redis.Redis | None = None,
+        lock: tuple[str, str] | None = None,
     ) -> None:
         self.key = key
         self.load = load
         self.cap = cap
         self._client = client
+        self.lock = lock  # (lock key, owner): trim only while the owner holds it
 
     @property
     def client(self) -> redis.Redis:
@@ -97,17 +108,28 @@ class Journal(Generic[Event]):
             )
         return list(self.client.lrange(self.key, 0, count - 1))
 
-    def ack(self, count: int) -> None:
-        """The oldest ``count`` entries are stored: trim them."""
-        self.client.ltrim(self.key, count, -1)
+    def ack(self, entries: Sequence[str | bytes]) -> bool:
+        """``entries``, read from the head, are stored: trim them, provided the head is still
+        the one read and, with an ``owner``, the lock is still theirs (a listener whose lock
+        expired must not trim what its successor is storing). False when nothing was trimmed.
+        """
+        if not entries:
+            return True
+        lock_key, owner = self.lock if self.lock is not None else ("", "")
+        trimmed = self.client.eval(_ACK, 2, self.key, lock_key, len(entries), entries[0], owner)
+        return bool(trimmed)
 
     def __len__(self) -> int:
         return int(self.client.llen(self.key))
 
 
-def migrations_journal(client: redis.Redis | None = None) -> Journal[Migration]:
-    return Journal(MIGRATIONS_KEY, load_migration, cap=MIGRATIONS_CAP, client=client)
+def migrations_journal(
+    client: redis.Redis | None = None, lock: tuple[str, str] | None = None
+) -> Journal[Migration]:
+    return Journal(MIGRATIONS_KEY, load_migration, cap=MIGRATIONS_CAP, client=client, lock=lock)
 
 
-def creations_journal(client: redis.Redis | None = None) -> Journal[Creation]:
-    return Journal(CREATIONS_KEY, load_creation, cap=CREATIONS_CAP, client=client)
+def creations_journal(
+    client: redis.Redis | None = None, lock: tuple[str, str] | None = None
+) -> Journal[Creation]:
+    return Journal(CREATIONS_KEY, load_creation, cap=CREATIONS_CAP, client=client, lock=lock)

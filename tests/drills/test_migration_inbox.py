@@ -5,7 +5,8 @@ away, migrations are stored straight from memory."""
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import socket
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import pytest
 import redis
@@ -219,6 +220,104 @@ def test_creations_keep_their_exact_amounts_through_the_journal(
     journal.append([creation])
 
     assert [journal.load(entry) for entry in journal.head(5)] == [creation]
-    journal.ack(1)
+    assert journal.ack(journal.head(1))
     assert len(journal) == 0
     assert CreationInbox.noun == "creation"
+
+
+@pytest.fixture
+def silent_redis() -> Iterator[redis.Redis]:
+    """A port that takes connections and never answers: every call waits out its timeout."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(64)
+        port = server.getsockname()[1]
+        yield redis.Redis.from_url(
+            f"redis://127.0.0.1:{port}/0", socket_timeout=0.3, socket_connect_timeout=0.3
+        )
+
+
+def test_events_heard_while_a_journal_write_hangs_are_kept_or_named(
+    silent_redis: redis.Redis, redis_client: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The batch on its way to Redis is out of memory but still counts: what overflows is
+    dropped by name, everything else reaches the journal once Redis answers."""
+    heard = [
+        Migration(signature=f"s{i}", mint=fake_address(100 + i, "pump"), pool=None)
+        for i in range(12)
+    ]
+    db = Database(down=True)
+    journal = migrations_journal(silent_redis)
+    inbox = MigrationInbox(db.store, journal, limit=8, retry_base=0.05, retry_max=0.05)
+
+    async def scenario(inbox: MigrationInbox, stop: asyncio.Event) -> None:
+        for migration in heard[:6]:
+            await inbox.put(migration)
+        await asyncio.sleep(0.1)  # the writer took them and waits on the silent Redis
+        for migration in heard[6:]:
+            await inbox.put(migration)
+        journal._client = redis_client  # Redis answers again
+        await until(lambda: len(inbox) == 0 and not inbox._in_flight)
+
+    run(scenario, inbox)
+
+    journaled = {load_migration(e).signature for e in redis_client.lrange(journal.key, 0, -1)}
+    dropped = {m.signature for m in heard if f"(signature {m.signature})" in caplog.text}
+    assert journaled | dropped == {m.signature for m in heard}
+    assert not journaled & dropped
+    assert len(dropped) == 4  # 12 heard, 8 kept
+
+
+def test_with_redis_away_the_storer_waits_between_tries(caplog: pytest.LogCaptureFixture) -> None:
+    db = Database()
+    journal = migrations_journal(UNREACHABLE)
+    calls = 0
+    head = journal.head
+
+    def counted(count: int) -> list[str | bytes]:
+        nonlocal calls
+        calls += 1
+        return head(count)
+
+    journal.head = counted  # type: ignore[method-assign]
+    inbox = MigrationInbox(db.store, journal, retry_base=0.1, retry_max=0.2)
+
+    async def scenario(inbox: MigrationInbox, stop: asyncio.Event) -> None:
+        await inbox.put(MIGRATIONS[0])
+        await until(lambda: db.stored == ["sig0"])
+        await asyncio.sleep(1.0)
+
+    run(scenario, inbox)
+
+    assert calls <= 12, calls  # backing off, not spinning
+
+
+def test_on_stop_with_redis_away_every_held_migration_is_stored() -> None:
+    many = [
+        Migration(signature=f"m{i}", mint=fake_address(1000 + i, "pump"), pool=None)
+        for i in range(500)
+    ]
+    db = Database()
+    inbox = MigrationInbox(db.store, migrations_journal(UNREACHABLE), retry_base=60)
+
+    async def scenario(inbox: MigrationInbox, stop: asyncio.Event) -> None:
+        for migration in many:
+            await inbox.put(migration)
+
+    run(scenario, inbox)
+
+    assert db.stored == [m.signature for m in many]
+
+
+def test_a_listener_whose_lock_moved_on_never_trims_the_inbox(redis_client: redis.Redis) -> None:
+    journal = migrations_journal(redis_client, lock=("moon:listener:lock", "old-owner"))
+    journal.append(MIGRATIONS[:3])
+    redis_client.set("moon:listener:lock", "successor")
+
+    assert journal.ack(journal.head(2)) is False
+    assert len(journal) == 3
+    redis_client.set("moon:listener:lock", "old-owner")
+    stale_read = journal.head(2)
+    migrations_journal(redis_client).ack(journal.head(1))  # someone else trimmed meanwhile
+    assert journal.ack(stale_read) is False  # the head moved: not what was read
+    assert len(journal) == 2

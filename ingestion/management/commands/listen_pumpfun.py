@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +21,7 @@ from ingestion.clients.pumpportal import Creation, ListenerState, Migration, Pum
 from ingestion.services.creations import creation_store
 from ingestion.services.inbox import DATABASE_ERRORS, CreationInbox, MigrationInbox
 from ingestion.services.journal import creations_journal, migrations_journal
-from ingestion.services.listener import ListenerLock, listener_state_save
+from ingestion.services.listener import LISTENER_LOCK_KEY, ListenerLock, listener_state_save
 from ingestion.services.reconcile import RECONCILE_TASK
 from moon.lib.queue import QueueUnavailable, task_send
 from scoring.services.enqueue import tokens_first_refresh_enqueue
@@ -171,11 +172,17 @@ class Command(BaseCommand):
         lock = ListenerLock(f"{os.uname().nodename}:{os.getpid()}", LOCK_TTL_SECONDS)
         if not await self._acquire(lock, stop):
             return
+        keeper = LockKeeper(lock)
+        owned = (LISTENER_LOCK_KEY, lock.owner)
         inbox = MigrationInbox(
-            sync_to_async(register_migrations, thread_sensitive=True), migrations_journal()
+            sync_to_async(register_migrations, thread_sensitive=True),
+            migrations_journal(lock=owned),
+            may_store=keeper.held,
         )
         creations = CreationInbox(
-            sync_to_async(store_creations, thread_sensitive=True), creations_journal()
+            sync_to_async(store_creations, thread_sensitive=True),
+            creations_journal(lock=owned),
+            may_store=keeper.held,
         )
         publisher = StatePublisher()
         reconciler = ReconnectReconciler()
@@ -191,8 +198,10 @@ class Command(BaseCommand):
             silence_seconds=silence_seconds,
             on_state=on_state,
         )
+        # The lock is kept until the inboxes are done: storing outlives the socket by a batch.
+        inboxes_done = asyncio.Event()
+        keeping = asyncio.create_task(keeper.run(stop, inboxes_done))
         background = [
-            asyncio.create_task(self._keep_lock(lock, stop)),
             asyncio.create_task(publisher.run(stop)),
             asyncio.create_task(inbox.run(stop)),
             asyncio.create_task(creations.run(stop)),
@@ -202,6 +211,8 @@ class Command(BaseCommand):
         finally:
             stop.set()
             await asyncio.gather(*background, return_exceptions=True)
+            inboxes_done.set()
+            await asyncio.gather(keeping, return_exceptions=True)
             await reconciler.wait()
             await publisher.flush()  # the listener's last word (disconnected) after the timer
             await asyncio.to_thread(_release, lock)
@@ -228,20 +239,43 @@ class Command(BaseCommand):
                 await asyncio.wait_for(stop.wait(), timeout=LOCK_RENEW_SECONDS / 2)
         return False
 
-    async def _keep_lock(self, lock: ListenerLock, stop: asyncio.Event) -> None:
-        while not stop.is_set():
+
+class LockKeeper:
+    """Renews the listener lock every LOCK_RENEW_SECONDS until told the work is done.
+
+    ``held`` says whether storing may go on: not once the lock went to another listener, nor
+    once renewals have failed for so long that it may have expired (Redis away), since a
+    successor could then be storing the same inbox.
+    """
+
+    def __init__(self, lock: ListenerLock, clock: Any = time.monotonic) -> None:
+        self.lock = lock
+        self._clock = clock
+        self._renewed_at = clock()
+        self._lost = False
+
+    def held(self) -> bool:
+        safe_for = LOCK_TTL_SECONDS - LOCK_RENEW_SECONDS
+        return not self._lost and self._clock() - self._renewed_at < safe_for
+
+    async def run(self, stop: asyncio.Event, done: asyncio.Event) -> None:
+        while not done.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=LOCK_RENEW_SECONDS)
-            if stop.is_set():
+                await asyncio.wait_for(done.wait(), timeout=LOCK_RENEW_SECONDS)
+            if done.is_set():
                 return
             try:
-                held = await asyncio.to_thread(lock.renew)
+                ours = await asyncio.to_thread(self.lock.renew)
             except redis.RedisError:
                 logger.exception("could not renew the listener lock")
                 continue
-            if not held:
+            if ours:
+                self._renewed_at = self._clock()
+                continue
+            if not self._lost:
                 logger.error("listener lock lost to another process; stopping")
-                stop.set()
+            self._lost = True
+            stop.set()
 
 
 def _release(lock: ListenerLock) -> None:
