@@ -96,7 +96,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimu
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("API_NUM_PROXIES", 0, minimum=0)
+# Behind N proxies the client is the Nth X-Forwarded-For entry from the right, as for the
+# API's throttles; never the whole header, which any client can forge.
+NUM_PROXIES = env_int("API_NUM_PROXIES", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "moon.lib.security.client_ip"
 # No inline script anywhere: every script is a static file of moon's own. Inline styles stay
 # allowed (the SVG charts and htmx's swap classes use them); token images come from
 # DexScreener's CDN over https.
@@ -248,7 +251,7 @@ REST_FRAMEWORK = {
     ],
     # Client IP for throttling: REMOTE_ADDR, or the Nth X-Forwarded-For entry from the right
     # behind N proxies. Never the whole header, which any client can forge.
-    "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0),
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "moon.lib.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

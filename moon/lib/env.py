@@ -62,7 +62,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 def local_secret_key(path: Path) -> str:
     """This checkout's own secret key, made once and kept in ``path`` (mode 0600): a machine
-    without SECRET_KEY outside production gets a key nobody else has, never a shared one."""
+    without SECRET_KEY outside production gets a key nobody else has, never a shared one.
+
+    Written whole to a temporary file and linked into place, so that processes starting
+    together all read the one key that won.
+    """
     try:
         existing = path.read_text().strip()
     except FileNotFoundError:
@@ -70,11 +74,14 @@ def local_secret_key(path: Path) -> str:
     if existing:
         return existing
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: theirs is the key
-        return path.read_text().strip() or key
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_urlsafe(50))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # another process linked its key first: that one is the key
+    finally:
+        draft.unlink()
+    return path.read_text().strip()

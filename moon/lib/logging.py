@@ -37,21 +37,25 @@ def process_role(argv: list[str] | None = None) -> str:
 PROCESS_NAME = process_role()
 
 
-# Secrets in URLs: a query parameter named like a credential (PumpPortal's ?api-key=, RPC
-# providers' ?api-key= and ?token=), and the password of user:password@host.
-_SECRET_PARAM = re.compile(
-    r"(?i)([?&;](?:api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|password|"
-    r"signature)=)[^&;#\s'\"]+"
-)
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'\"]*:)[^@/\s'\"]+@")
+# Secrets: a query parameter named like a credential (PumpPortal's ?api-key=, RPC providers'
+# ?api-key= and ?token=), the password of user:password@host (to the last @ of the authority),
+# an Authorization header, and a credential in a repr'd mapping ({'api_key': '...'}).
+_SECRET_NAMES = r"api[-_]?key|apikey|key|token|access[-_]?token|auth|secret|password|signature"  # noqa: S105
+_SECRET_PARAM = re.compile(rf"(?i)((?:^|[?&;\s])(?:{_SECRET_NAMES})=)[^&;#\s'\"]+")
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@'\"]*:)[^/\s'\"]*@")
+_AUTHORIZATION = re.compile(r"(?i)(authorization:?\s*(?:token|bearer|basic)\s+)\S+")
+_SECRET_ITEM = re.compile(rf"(?i)(['\"](?:{_SECRET_NAMES})['\"]\s*:\s*['\"])[^'\"]+")
 MASK = "***"
 
 
 def mask_secrets(text: str) -> str:
-    """``text`` with credentials in URLs replaced by ***: every log line goes through it."""
-    if "=" not in text and "@" not in text:
+    """``text`` with credentials replaced by ***: every log line goes through it."""
+    if "=" not in text and "@" not in text and ":" not in text:
         return text
-    return _USERINFO.sub(rf"\1{MASK}@", _SECRET_PARAM.sub(rf"\1{MASK}", text))
+    text = _SECRET_PARAM.sub(rf"\1{MASK}", text)
+    text = _USERINFO.sub(rf"\1{MASK}@", text)
+    text = _AUTHORIZATION.sub(rf"\1{MASK}", text)
+    return _SECRET_ITEM.sub(rf"\1{MASK}", text)
 
 
 def record_to_dict(record: logging.LogRecord) -> dict[str, Any]:

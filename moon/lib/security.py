@@ -23,6 +23,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
 from moon.lib.api import error_payload
+from moon.lib.logging import mask_secrets
 
 
 def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
@@ -66,5 +67,29 @@ class BoundedJSONParser(JSONParser):
 
 class SecretsHidingFilter(SafeExceptionReporterFilter):
     hidden_settings = re.compile(
-        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL|DSN|BROKER|DATABASE", flags=re.I
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|URL|DSN|BROKER|BACKEND|DATABASE",
+        flags=re.I,
     )
+
+    def cleanse_setting(self, key: Any, value: Any) -> Any:
+        """By name as Django does, and any credential left in a value whatever its name."""
+        cleansed = super().cleanse_setting(key, value)
+        return mask_secrets(cleansed) if isinstance(cleansed, str) else cleansed
+
+    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> Any:
+        return [
+            (name, mask_secrets(value) if isinstance(value, str) else value)
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address a login is counted against: REMOTE_ADDR, or behind NUM_PROXIES proxies
+    the entry they added to X-Forwarded-For (the Nth from the right)."""
+    proxies = settings.NUM_PROXIES
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    if proxies and forwarded:
+        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+        if entries:
+            return entries[-min(proxies, len(entries))]
+    return str(request.META.get("REMOTE_ADDR", ""))

@@ -171,7 +171,6 @@ def start_gunicorn(port: int, workers: int, log: Path) -> subprocess.Popen[bytes
     env = {
         **os.environ,
         "DEBUG": "false",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "HTTPS": "false",
         "LOG_LEVEL": "WARNING",

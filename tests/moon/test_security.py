@@ -19,7 +19,8 @@ REDIS_PASSWORD = "-".join(("s3cret", "redis"))
 
 
 def _boom(request: object) -> None:
-    raise RuntimeError("a defect")
+    url = f"redis://:{REDIS_PASSWORD}@redis.internal:6379/0"  # a local the page would show
+    raise RuntimeError(f"a defect near {url.split('@')[1]}")
 
 
 urlpatterns = [path("boom/", _boom)]
@@ -67,6 +68,8 @@ def test_json_nested_too_deeply_is_a_400(client: Client) -> None:
     DATABASE_URL=f"postgres://moon:{DB_PASSWORD}@db.internal:5432/moon",
     REDIS_URL=f"redis://:{REDIS_PASSWORD}@redis.internal:6379/0",
     CELERY_BROKER_URL=f"redis://:{REDIS_PASSWORD}@redis.internal:6379/0",
+    CELERY_RESULT_BACKEND=f"redis://:{REDIS_PASSWORD}@redis.internal:6379/0",
+    MOON_NOTE=f"reach it at https://ops:{DB_PASSWORD}@admin.internal/",  # named innocently
 )
 def test_the_debug_500_page_never_shows_a_connection_string() -> None:
     client = Client(raise_request_exception=False)
@@ -105,6 +108,43 @@ def test_logins_are_locked_after_five_failures(client: Client) -> None:
     assert "_auth_user_id" not in client.session
 
 
+@override_settings(NUM_PROXIES=1)
+def test_behind_a_proxy_a_lock_out_is_per_client_not_per_proxy(client: Client) -> None:
+    UserFactory(username="ops", password="right-password", is_staff=True)
+    login = "/admin/login/?next=/admin/"
+    wrong = {"username": "ops", "password": "wrong"}
+    for _ in range(5):
+        client.post(login, wrong, HTTP_X_FORWARDED_FOR="198.51.100.7", REMOTE_ADDR="10.0.0.1")
+
+    attacker = client.post(
+        login,
+        {"username": "ops", "password": "right-password"},
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+        REMOTE_ADDR="10.0.0.1",
+    )
+    owner = Client().post(
+        login,
+        {"username": "ops", "password": "right-password"},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",  # the same proxy, another client
+        REMOTE_ADDR="10.0.0.1",
+    )
+
+    assert (attacker.status_code, owner.status_code) == (429, 302)
+
+
+def test_a_forged_forwarded_for_does_not_dodge_the_lock_out_without_proxies(
+    client: Client,
+) -> None:
+    UserFactory(username="ops", password="right-password", is_staff=True)
+    login = "/admin/login/?next=/admin/"
+    for n in range(5):
+        client.post(login, {"username": "ops", "password": "x"}, HTTP_X_FORWARDED_FOR=f"1.1.1.{n}")
+
+    locked = client.post(login, {"username": "ops", "password": "right-password"})
+
+    assert locked.status_code == 429
+
+
 def test_a_successful_login_still_works(client: Client) -> None:
     UserFactory(username="ops", password="right-password", is_staff=True)
     response = client.post(
@@ -134,6 +174,11 @@ def test_pages_carry_a_strict_content_security_policy(client: Client) -> None:
         ("postgres://moon:pw@db:5432/moon", "postgres://moon:***@db:5432/moon"),
         ("redis://:pw@127.0.0.1:6379/0", "redis://:***@127.0.0.1:6379/0"),
         ("nothing secret: a=b, c@d", "nothing secret: a=b, c@d"),
+        ("token=abc at the start", "token=*** at the start"),
+        ("Authorization: Token abc123", "Authorization: Token ***"),
+        ("{'api_key': 'abc'}", "{'api_key': '***'}"),
+        ("postgres://u:pa@ss@host/db", "postgres://u:***@host/db"),
+        ("keyboard=1", "keyboard=1"),
     ],
 )
 def test_secrets_in_urls_are_masked(text: str, masked: str) -> None:
