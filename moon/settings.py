@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "moon.lib.api.document_retry_after",
+        "moon.lib.api.document_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TokenStatusEnum": "tokens.models.Token.Status",

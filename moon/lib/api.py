@@ -149,17 +149,75 @@ READ_ERRORS = (401, 429)
 WRITE_ERRORS = (400, 401, 403, 429)
 
 
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": "Requests allowed in the window of the tightest throttle that counted "
+    "this request.",
+    "RateLimit-Remaining": "Requests left in that window.",
+    "RateLimit-Reset": "Seconds until that window starts again.",
+}
+
+
 def document_retry_after(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: every 429 answer carries Retry-After."""
+    """drf-spectacular postprocessing hook: every 429 answer carries Retry-After, and every
+    answer of a throttled operation the RateLimit-* headers."""
     for path in result.get("paths", {}).values():
         for operation in path.values():
-            throttled = operation.get("responses", {}).get("429")
-            if throttled is not None:
-                throttled.setdefault("headers", {})["Retry-After"] = {
-                    "schema": {"type": "integer", "minimum": 0},
-                    "description": "Seconds to wait before the next request.",
+            responses = operation.get("responses", {})
+            throttled = responses.get("429")
+            if throttled is None:
+                continue
+            throttled.setdefault("headers", {})["Retry-After"] = {
+                "schema": {"type": "integer", "minimum": 0},
+                "description": "Seconds to wait before the next request.",
+            }
+            for response in responses.values():
+                headers = response.setdefault("headers", {})
+                for name, text in RATE_LIMIT_HEADERS.items():
+                    headers[name] = {
+                        "schema": {"type": "integer", "minimum": 0},
+                        "description": text,
+                    }
+    return result
+
+
+# Which answer leads to which operation (OpenAPI links): what clients and stateful tests follow.
+LINKS = {
+    "tokens_list": {
+        "200": {
+            "TokenDetail": ("tokens_retrieve", {"mint": "$response.body#/results/0/mint_address"}),
+            "TokenPools": ("tokens_pools", {"mint": "$response.body#/results/0/mint_address"}),
+        }
+    },
+    "tokens_retrieve": {
+        "200": {
+            "TokenPools": ("tokens_pools", {"mint": "$response.body#/mint_address"}),
+            "TokenRefresh": ("tokens_refresh", {"mint": "$response.body#/mint_address"}),
+        }
+    },
+    "tokens_refresh": {
+        "202": {"RefreshTask": ("tasks_retrieve", {"task_id": "$response.body#/task_id"})}
+    },
+    "admin_recalculate": {
+        "202": {"RecalculationTask": ("tasks_retrieve", {"task_id": "$response.body#/task_id"})}
+    },
+}
+
+
+def document_links(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: the OpenAPI links of LINKS."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for code, links in LINKS.get(operation.get("operationId", ""), {}).items():
+                response = operation.get("responses", {}).get(code)
+                if response is None:
+                    continue
+                response["links"] = {
+                    name: {"operationId": target, "parameters": parameters}
+                    for name, (target, parameters) in links.items()
                 }
     return result
 

@@ -101,3 +101,43 @@ def test_the_schema_and_its_docs_are_served(client: Client) -> None:
 
     assert (served.status_code, docs.status_code) == (200, 200)
     assert served.json()["paths"].keys() == schema.raw_schema["paths"].keys()
+
+
+class ApiStateMachine(schema.as_state_machine()):  # type: ignore[misc]
+    """Sequences along the schema's links: list -> token -> pools / refresh -> its task."""
+
+    token = ""
+    called: set[str] = set()
+
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        ApiStateMachine.called.add(case.operation.label)
+        return {"headers": {"Authorization": f"Token {self.token}"}}
+
+    def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+        case.validate_response(response, checks=CHECKS)
+
+
+def test_the_api_honours_its_schema_along_its_links(
+    scored_token: Token,
+    staff_token: str,
+    keep_test_connection: None,
+    throttle_rates: Callable[..., None],
+) -> None:
+    throttle_rates(anon="100000/min", user="100000/min", write="100000/min")
+    ApiStateMachine.token = staff_token
+    ApiStateMachine.run(
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=4,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+
+    # The links were followed: a token's pools, its refresh and that refresh's task.
+    assert {
+        "GET /api/tokens/{mint}/pools/",
+        "POST /api/tokens/{mint}/refresh/",
+        "GET /api/tasks/{task_id}/",
+    } <= ApiStateMachine.called, ApiStateMachine.called

@@ -146,8 +146,8 @@ class RecalculateView(ApiView):
         summary="Re-score every token from its stored metrics (staff)",
         description="Queues `scoring.recalculate`: every monitoring and active token is scored "
         "again from its latest stored metrics with the active settings, as a new snapshot. "
-        "Answers at once with the Celery task id; the task's PROGRESS state carries "
-        "`done` and `total`.",
+        "Answers at once with the Celery task id; follow it at `/api/tasks/<task_id>/`, whose "
+        "PROGRESS state carries `done` and `total`.",
         request=None,
         responses={202: TaskQueuedSerializer, **errors(*WRITE_ERRORS, 503)},
     )

@@ -200,8 +200,8 @@ class TokenRefreshView(ApiView):
         operation_id="tokens_refresh",
         summary="Queue a refresh of one token",
         description="Queues `scoring.refresh_batch` for the token and answers at once with the "
-        "Celery task id. Needs a staff session (with CSRF) or an API token; throttled by the "
-        "`write` rate.",
+        "Celery task id, to follow at `/api/tasks/<task_id>/`. Needs a staff session (with "
+        "CSRF) or an API token; throttled by the `write` rate.",
         parameters=[MINT],
         request=None,
         responses={

@@ -377,3 +377,15 @@ def test_it_does_not_connect_when_already_stopped() -> None:
     asyncio.run(listen(feed, Recorder(feed, 1), states))
 
     assert (feed.received, states) == ([], [])
+
+
+def test_a_frame_nested_5000_deep_costs_nothing_the_session_lives_on() -> None:
+    """Once a RecursionError that ended the session and lost the migration behind it."""
+    deep = '{"txType": "migrate", "mint": ' + "[" * 5000 + "]" * 5000 + "}"
+    feed = Feed(sends(deep, migration_frame(EXAMPLE_MINT, "sig-1")))
+    recorder = Recorder(feed, stop_after=1)
+
+    listener = asyncio.run(listen(feed, recorder))
+
+    assert recorder.migrations == [Migration("sig-1", EXAMPLE_MINT, "pump-amm", NOW)]
+    assert (listener.state.garbage_seen, listener.state.reconnects) == (1, 0)
