@@ -89,6 +89,17 @@ class Token(models.Model):
     volume_5m = models.FloatField(null=True, blank=True)
     pool_count = models.PositiveSmallIntegerField(default=0)
     flags = models.JSONField(default=list, blank=True, help_text="The latest snapshot's flags.")
+    # The primary pool's market, as DexScreener gives it.
+    price_usd = models.FloatField(null=True, blank=True, help_text="Primary pool's priceUsd.")
+    market_cap_usd = models.FloatField(
+        null=True, blank=True, help_text="Primary pool's marketCap (USD)."
+    )
+    price_change_5m = models.FloatField(
+        null=True, blank=True, help_text="Primary pool's price change over 5 minutes, in percent."
+    )
+    price_change_1h = models.FloatField(
+        null=True, blank=True, help_text="Primary pool's price change over the hour, in percent."
+    )
     peak_liquidity_usd = models.FloatField(
         null=True, blank=True, help_text="The most kept liquidity the token ever had."
     )
@@ -141,6 +152,7 @@ class Pool(models.Model):
     price_usd = models.FloatField(null=True, blank=True)
     price_change_5m = models.FloatField(null=True, blank=True)
     price_change_1h = models.FloatField(null=True, blank=True)
+    market_cap_usd = models.FloatField(null=True, blank=True)
     pair_created_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 

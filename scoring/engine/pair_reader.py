@@ -55,6 +55,15 @@ class PairReader:
         value = self._peek(path)
         return clean_url(value) if isinstance(value, str) else None
 
+    def optional_amount(self, *path: str) -> float | None:
+        """A shown-only amount (market cap): a finite number >= 0, else None, never an issue."""
+        value = self._peek(path)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        if not _is_finite(value) or value < 0:
+            return None
+        return float(value)
+
     def labels(self) -> tuple[str, ...]:
         """The cosmetic ``labels`` list ("CLMM", "DLMM"...); non-strings are skipped."""
         value = self._peek(("labels",))

@@ -37,6 +37,7 @@ class PoolSnapshot:
     liquidity_quote: float | None = None  # liquidity.quote: the quote reserve, in quote tokens
     price_native: float | None = None  # the base token's price in quote tokens
     implausible: bool = False  # claims far more liquidity than its quote reserve backs
+    market_cap_usd: float | None = None  # marketCap: shown, never scored
 
 
 def parse_pool(
@@ -78,6 +79,7 @@ def parse_pool(
             "liquidity", "quote", required=False, negative_code="negative_liquidity"
         ),
         price_native=reader.price("priceNative"),
+        market_cap_usd=reader.optional_amount("marketCap"),
     )
     if reader.issues:
         return None, tuple(reader.issues)

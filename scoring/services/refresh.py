@@ -62,6 +62,10 @@ TOKEN_FIELDS = [
     "pool_count",
     "flags",
     "peak_liquidity_usd",
+    "price_usd",
+    "market_cap_usd",
+    "price_change_5m",
+    "price_change_1h",
     "ewma_state",
     "recent_good_scores",
 ]
@@ -235,6 +239,14 @@ def _apply(
     token.volume_5m = metrics.vol_5m
     token.pool_count = metrics.pool_count
     token.peak_liquidity_usd = metrics.peak_liquidity_usd
+    if aggregation.pools:  # a recalculation re-reads metrics, not pools: the market stays
+        primary = next(
+            (p for p in aggregation.pools if p.pair_address == metrics.primary_pair_address), None
+        )
+        token.price_usd = primary.price_usd if primary else None
+        token.market_cap_usd = primary.market_cap_usd if primary else None
+        token.price_change_5m = primary.price_change_5m if primary else None
+        token.price_change_1h = primary.price_change_1h if primary else None
     token.name = fit(Token, "name", aggregation.name or token.name)
     token.symbol = fit(Token, "symbol", aggregation.symbol or token.symbol)
     token.image_url = fit(Token, "image_url", aggregation.image_url or token.image_url)
@@ -278,6 +290,7 @@ def _pool_rows(token: Token, aggregation: Aggregation, now: datetime) -> list[Po
             price_usd=pool.price_usd,
             price_change_5m=pool.price_change_5m,
             price_change_1h=pool.price_change_1h,
+            market_cap_usd=pool.market_cap_usd,
             pair_created_at=pool.pair_created_at,
             updated_at=now,
         )

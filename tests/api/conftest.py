@@ -73,6 +73,10 @@ def known_token(db: None) -> Token:
         created_at=MIGRATED_AT,
         scored_at=SCORED_AT,
         last_updated_at=SCORED_AT,
+        price_usd=0.0012,
+        market_cap_usd=1_200_000.0,
+        price_change_5m=5.0,
+        price_change_1h=8.0,
     )
     return token
 
@@ -93,6 +97,10 @@ KNOWN_JSON = {
     "tx_5m": 25,
     "volume_5m": 1000.0,
     "pool_count": 2,
+    "price_usd": 0.0012,
+    "market_cap_usd": 1200000.0,
+    "price_change_5m": 5.0,
+    "price_change_1h": 8.0,
     "flags": ["thin"],
     "migrated_at": "2025-09-18T10:00:00Z",
     "created_at": "2025-09-18T10:00:00Z",

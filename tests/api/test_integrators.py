@@ -219,3 +219,27 @@ def test_a_queued_recalculation_can_be_followed_to_its_result(
     )
     assert (after["state"], after["ready"], after["error"]) == ("SUCCESS", True, "")
     assert after["result"]["tokens"] == 3
+
+
+def test_a_token_carries_its_primary_pools_market(client: Client) -> None:
+    from django.utils import timezone
+
+    from scoring.services.refresh import tokens_score
+    from tests.factories import fake_address
+    from tests.pairs import pair
+
+    token = TokenFactory(migrated_at=timezone.now())
+    big = pair(token.mint_address, fake_address(501))
+    small = pair(
+        token.mint_address,
+        fake_address(502),
+        liquidity={"usd": 10.0, "base": 1.0, "quote": 1.0},
+        priceUsd="0.5",
+        marketCap=1,
+    )
+    tokens_score(token_ids=[token.pk], pairs={token.mint_address: [small, big]}, errors={})
+
+    row = client.get(f"{URL}{token.mint_address}/").json()
+
+    assert (row["price_usd"], row["market_cap_usd"]) == (0.0002035, 203536.0)
+    assert (row["price_change_5m"], row["price_change_1h"]) == (3.5, 418.0)

@@ -144,6 +144,7 @@ def test_it_lists_the_pools_most_liquid_first(client: Client, known_token: Token
         price_usd=0.0012,
         price_change_5m=5.0,
         price_change_1h=8.0,
+        market_cap_usd=1_200_000.0,
         pair_created_at=T0,
         updated_at=T0 + timedelta(minutes=5),
     )
@@ -176,6 +177,7 @@ def test_it_lists_the_pools_most_liquid_first(client: Client, known_token: Token
         "price_usd": 0.0012,
         "price_change_5m": 5.0,
         "price_change_1h": 8.0,
+        "market_cap_usd": 1200000.0,
         "pair_created_at": "2025-09-18T10:00:00Z",
         "updated_at": "2025-09-18T10:05:00Z",
     }

@@ -1,7 +1,10 @@
 """Token API views: parse the request, call a selector or the task queue, render."""
 
+import json
 from typing import Any
 
+from django.db.models import Case, When
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
@@ -28,8 +31,8 @@ from moon.web.api.paging import (
     ranking_freeze,
     ranking_page,
 )
+from moon.web.api.rows import rendered_rows
 from moon.web.api.serializers import (
-    TOKEN_COLUMNS,
     PoolSerializer,
     RefreshQueuedSerializer,
     SnapshotSerializer,
@@ -92,7 +95,7 @@ class TokenListView(ApiView):
         parameters=[TokenListQuerySerializer],
         responses={200: TokenPageSerializer, **errors(400, *READ_ERRORS)},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query_serializer = TokenListQuerySerializer(
             data=query_data(request.query_params, lists=["status"])
         )
@@ -104,20 +107,21 @@ class TokenListView(ApiView):
         limit, offset = query["limit"], query["offset"]
         filters = token_filters(query, min_score)
         # One row more than the page tells whether a next page exists without a COUNT.
-        rows = list(token_list(filters).only(*TOKEN_COLUMNS)[offset : offset + limit + 1])
+        rows = rendered_rows(token_list(filters)[offset : offset + limit + 1], min_score=min_score)
         url = request.build_absolute_uri()
-        page = {
-            "next": replace_query_param(url, "offset", offset + limit)
+        return page_response(
+            next_url=replace_query_param(url, "offset", offset + limit)
             if len(rows) > limit
             else None,
-            "previous": _previous(url, offset, limit),
-            "limit": limit,
-            "offset": offset,
-            "results": TokenSerializer(rows[:limit], many=True, context=_hot(min_score)).data,
-        }
-        return Response(page)
+            previous_url=_previous(url, offset, limit),
+            limit=limit,
+            offset=offset,
+            rows=rows[:limit],
+        )
 
-    def _cursor_page(self, request: Request, query: dict[str, Any], min_score: float) -> Response:
+    def _cursor_page(
+        self, request: Request, query: dict[str, Any], min_score: float
+    ) -> HttpResponse:
         limit = query["limit"]
         try:
             if "cursor" in query:
@@ -128,19 +132,28 @@ class TokenListView(ApiView):
             ids, more = ranking_page(key, position, limit)
         except CursorError as exc:
             raise exceptions.ValidationError({"cursor": [str(exc)]}) from exc
-        by_id = Token.objects.only(*TOKEN_COLUMNS).in_bulk(ids)
-        rows = [by_id[pk] for pk in ids if pk in by_id]
+        order = Case(*(When(pk=pk, then=n) for n, pk in enumerate(ids)), default=len(ids))
+        tokens = Token.objects.filter(pk__in=ids).order_by(order)
         url = remove_query_param(request.build_absolute_uri(), "offset")
         next_cursor = cursor_encode(key, position + limit)
-        return Response(
-            {
-                "next": replace_query_param(url, "cursor", next_cursor) if more else None,
-                "previous": None,
-                "limit": limit,
-                "offset": position,
-                "results": TokenSerializer(rows, many=True, context=_hot(min_score)).data,
-            }
+        return page_response(
+            next_url=replace_query_param(url, "cursor", next_cursor) if more else None,
+            previous_url=None,
+            limit=limit,
+            offset=position,
+            rows=rendered_rows(tokens, min_score=min_score) if ids else [],
         )
+
+
+def page_response(
+    *, next_url: str | None, previous_url: str | None, limit: int, offset: int, rows: list[str]
+) -> HttpResponse:
+    """A TokenPageSerializer answer around rows already rendered as JSON text."""
+    head = json.dumps(
+        {"next": next_url, "previous": previous_url, "limit": limit, "offset": offset}
+    )
+    body = f'{head[:-1]}, "results": [{", ".join(rows)}]}}'
+    return HttpResponse(body.encode(), content_type="application/json")
 
 
 def _hot(min_score: float) -> dict[str, float]:

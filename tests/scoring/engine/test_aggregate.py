@@ -57,6 +57,7 @@ def test_it_types_the_example_pair() -> None:
             kept=True,
             liquidity_quote=217.6554,
             price_native=2.44e-06,
+            market_cap_usd=203536.0,
         ),
     )
 
