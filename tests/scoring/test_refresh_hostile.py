@@ -1,10 +1,17 @@
 """Outside values that once broke a batch: each is cleaned at the boundary, the batch lives."""
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
 import pytest
 from django.utils import timezone
 
+from ingestion.clients.dexscreener import DexScreenerClient
+from ingestion.clients.ratelimit import LocalTokenBucket
 from scoring.models import TokenScore
-from scoring.services.refresh import tokens_score
+from scoring.services.refresh import tokens_refresh, tokens_score
 from tests.factories import PoolFactory, TokenFactory, fake_address
 from tests.pairs import pair
 from tokens.models import Pool, Token
@@ -50,3 +57,61 @@ def test_an_answer_naming_another_tokens_pair_never_moves_that_pool() -> None:
     taken.refresh_from_db()
     assert taken.token_id == owner.pk
     assert Pool.objects.filter(token=intruder).count() == 0
+
+
+@pytest.fixture
+def dripping_dexscreener() -> Iterator[str]:
+    """A loopback HTTP server whose every answer sends its headers, then a byte every 0.3 s."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    done = threading.Event()
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: 100000\r\n\r\n["
+                )
+                for _ in range(60):
+                    if done.is_set():
+                        break
+                    try:
+                        conn.sendall(b" ")
+                    except OSError:
+                        break
+                    time.sleep(0.3)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    done.set()
+    server.close()
+    thread.join(5)
+
+
+def test_a_trickling_answer_ends_within_the_deadline_with_fallback_snapshots(
+    dripping_dexscreener: str,
+) -> None:
+    tokens = TokenFactory.create_batch(3, migrated_at=timezone.now())
+    fetcher = DexScreenerClient(
+        dripping_dexscreener,
+        limiter=LocalTokenBucket(6000),
+        max_retries=0,
+        sleep=lambda _: None,
+        deadline=1.5,
+    )
+    started = time.monotonic()
+
+    report = tokens_refresh(token_ids=[t.pk for t in tokens], fetcher=fetcher)
+
+    assert time.monotonic() - started < 5
+    assert report.tokens == 3
+    kinds = list(TokenScore.objects.values_list("metrics__fallback", flat=True))
+    assert kinds == ["fallback"] * 3
