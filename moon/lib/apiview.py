@@ -6,6 +6,7 @@ importing rest_framework.views, which this one needs.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -27,7 +28,7 @@ class ApiView(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        known = set(self.query_serializer().fields) if self.query_serializer else set()
+        known = _parameter_names(self.query_serializer)
         unknown = sorted(set(request.query_params) - known)
         if unknown:
             hint = f"known: {', '.join(sorted(known))}" if known else "this one takes none"
@@ -45,6 +46,12 @@ class ApiView(APIView):
             response["RateLimit-Remaining"] = str(rate.remaining)
             response["RateLimit-Reset"] = str(rate.reset)
         return response
+
+
+@functools.cache
+def _parameter_names(serializer: type[serializers.Serializer[Any]] | None) -> frozenset[str]:
+    """The query parameters a serializer reads (its fields are deep-copied per instance)."""
+    return frozenset(serializer().fields) if serializer is not None else frozenset()
 
 
 class NotFoundView(ApiView):
