@@ -120,15 +120,15 @@ class StatePublisher:
 
 
 class ReconnectReconciler:
-    """Queues a reconciliation once the listener is connected again after losing the feed:
-    whatever migrated during the gap is on chain, not on the socket.
+    """Queues a reconciliation on each connection, the first included: whatever migrated while
+    the listener was away (lost the feed, or was not running yet) is on chain, not on the socket.
 
     Sending the task touches Redis (up to a second when it is down), so it runs in a thread
     and the frame that reported the connection goes on at once.
     """
 
     def __init__(self) -> None:
-        self._queued_for = 0
+        self._queued_for = -1  # reconnects counted when the last one was queued
         self._sending: set[asyncio.Future[None]] = set()
 
     def update(self, state: ListenerState) -> None:
@@ -149,7 +149,7 @@ def _queue_reconcile() -> None:
     except QueueUnavailable as exc:  # the periodic run comes within 10 minutes anyway
         logger.warning("reconciliation after the reconnect not queued: %s", exc)
     else:
-        logger.info("reconnected: reconciliation with the chain queued")
+        logger.info("connected: reconciliation with the chain queued")
 
 
 class Command(BaseCommand):
