@@ -303,10 +303,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "moon.lib.logging.JsonFormatter"}},
+    "filters": {"probes": {"()": "moon.lib.logging.ProbeAnswers"}},
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "formatter": "json"},
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["probes"]},
         # /api/logs/ and /logs/ read it; never blocks or raises when Redis is down
-        "store": {"()": "moon.operations.logstore.RedisLogHandler", "url": REDIS_URL},
+        "store": {
+            "()": "moon.operations.logstore.RedisLogHandler",
+            "url": REDIS_URL,
+            "filters": ["probes"],
+        },
     },
     "root": {"handlers": ["stdout", "store"], "level": LOG_LEVEL},
     "loggers": {

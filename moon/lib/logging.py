@@ -79,3 +79,19 @@ def record_to_dict(record: logging.LogRecord) -> dict[str, Any]:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return json.dumps(record_to_dict(record), default=str)
+
+
+PROBES = ("/health", "/metrics", "/version")
+
+
+class ProbeAnswers(logging.Filter):
+    """A health probe answering 503 is the probe doing its job, not an error of moon's: Django
+    logs every 5xx at ERROR, so these are lowered to WARNING (the failing part logs its own)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and record.levelno >= logging.ERROR:
+            request = getattr(record, "request", None)
+            path = str(getattr(request, "path", ""))
+            if getattr(record, "status_code", None) == 503 and path.startswith(PROBES):
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True

@@ -1,12 +1,14 @@
 """Liveness and readiness: is each part moon depends on answering?
 
-`/health` checks the database, Redis and the Celery broker (any of them down: failing, HTTP 503)
+`/health` checks the database, Redis, the Celery broker and that a worker is alive by its
+heartbeat (any of them down: failing, HTTP 503)
 and whether the listener and beat are alive (either stale: degraded). `/health/scheduler` is the
 refresh scheduler's own report (scoring.services.monitoring), `/health/ingestion` the intake's
 (ingestion.services.coverage: the feed against the chain). `system_status()` gathers them, the
 listener's state and the DexScreener budget for the /system page.
 """
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +27,7 @@ from django_celery_beat.models import PeriodicTask
 from ingestion.services.coverage import IntakeStatus, intake_status
 from ingestion.services.listener import ListenerStatus, listener_status
 from moon.lib.counters import dexscreener_traffic
+from moon.lib.heartbeat import ALIVE_SECONDS, heartbeats
 from moon.lib.redis import redis_client
 from moon.lib.status import StatusReport
 from scoring.models import ScoringSettings
@@ -32,10 +35,11 @@ from scoring.services.dexscreener import dexscreener_budget_usage
 from scoring.services.monitoring import STALE_FACTOR, SchedulerStatus, scheduler_status
 from scoring.services.periodic import MANAGED_PREFIX
 
-FAILING_WHEN_DOWN = ("database", "redis", "broker")  # nothing works without these
+FAILING_WHEN_DOWN = ("database", "redis", "broker", "workers")  # nothing works without these
 DEGRADED_WHEN_DOWN = ("listener", "beat")  # what is there still answers, but goes stale
 HOT_REFRESH_TASK = MANAGED_PREFIX + "refresh hot tokens"
 TRAFFIC_MINUTES = 5
+QUEUE = "celery"  # Celery's default queue: every moon task goes through it
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,31 @@ def check_broker() -> Check:
     except Exception as exc:
         return Check(False, {"error": str(exc)})
     return Check(True)
+
+
+def check_workers(*, now: float | None = None) -> Check:
+    """Celery workers alive by their heartbeats, and how many tasks wait in the queue."""
+    now = now if now is not None else time.time()
+    try:
+        beats = heartbeats()
+        waiting = int(redis_client(settings.CELERY_BROKER_URL).llen(QUEUE))
+    except redis.RedisError as exc:
+        return Check(False, {"alive": 0, "error": str(exc)})
+    alive = [beat for beat in beats if beat.age(now) <= ALIVE_SECONDS]
+    body: dict[str, Any] = {
+        "alive": len(alive),
+        "queue_depth": waiting,
+        "workers": [
+            {
+                "hostname": beat.hostname,
+                "pid": beat.pid,
+                "alive": beat.age(now) <= ALIVE_SECONDS,
+                "last_beat_age_seconds": round(beat.age(now), 3),
+            }
+            for beat in beats
+        ],
+    }
+    return Check(bool(alive), body)
 
 
 def check_listener(*, now: float | None = None) -> Check:
@@ -126,14 +155,15 @@ def health_checks() -> dict[str, Check]:
         "database": check_database(),
         "redis": check_redis(),
         "broker": check_broker(),
+        "workers": check_workers(),
         "listener": check_listener(),
         "beat": check_beat(),
     }
 
 
 def overall_status(checks: Mapping[str, Check]) -> str:
-    """failing when the database, Redis or the broker is down; degraded when the listener or
-    beat is stale; ok otherwise."""
+    """failing when the database, Redis or the broker is down or no worker is alive; degraded
+    when the listener or beat is stale; ok otherwise."""
     if any(not checks[name].ok for name in FAILING_WHEN_DOWN if name in checks):
         return "failing"
     if any(not checks[name].ok for name in DEGRADED_WHEN_DOWN if name in checks):

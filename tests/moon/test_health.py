@@ -4,6 +4,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis
 from django.db import OperationalError
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -14,6 +15,7 @@ from ingestion.clients.pumpportal import ListenerState
 from ingestion.models import ReconcileMark
 from ingestion.services.listener import listener_state_save
 from moon.celery import app as celery_app
+from moon.lib.heartbeat import heartbeat_write
 from moon.operations import health
 from scoring.services.periodic import periodic_tasks_sync
 from tests.factories import ChainMigrationFactory
@@ -38,6 +40,10 @@ def listener_alive(*, frame_age: float = 5.0, connected: bool = True) -> float:
     return now
 
 
+def worker_beating(seconds_ago: float = 1.0, hostname: str = "worker@test") -> None:
+    heartbeat_write(hostname, pid=4242, at=time.time() - seconds_ago)
+
+
 def beat_ticked(seconds_ago: float) -> datetime:
     periodic_tasks_sync()
     at = timezone.now() - timedelta(seconds=seconds_ago)
@@ -49,17 +55,28 @@ def test_it_is_ok_when_every_part_answers(client: Client) -> None:
     """Each check sits at the top level, as the foundation's /health answered."""
     listener_alive()
     beat_ticked(10)
+    worker_beating()
 
     response = client.get("/health")
 
     body = response.json()
     assert response.status_code == 200
-    assert set(body) == {"status", "checked_at", "database", "redis", "broker", "listener", "beat"}
+    assert set(body) == {
+        "status",
+        "checked_at",
+        "database",
+        "redis",
+        "broker",
+        "workers",
+        "listener",
+        "beat",
+    }
     assert body["status"] == "ok"
     assert {name: body[name]["ok"] for name in set(body) - {"status", "checked_at"}} == {
         "database": True,
         "redis": True,
         "broker": True,
+        "workers": True,
         "listener": True,
         "beat": True,
     }
@@ -70,6 +87,7 @@ def test_it_is_ok_when_every_part_answers(client: Client) -> None:
 
 
 def test_it_is_degraded_without_a_listener_or_a_beat_tick(client: Client) -> None:
+    worker_beating()
     response = client.get("/health")
 
     body = response.json()
@@ -218,16 +236,18 @@ def test_beat_that_never_ticked_is_stale() -> None:
 def test_the_overall_status_ranks_the_checks() -> None:
     up = health.Check(True)
     down = health.Check(False)
-    everything = dict.fromkeys(("database", "redis", "broker", "listener", "beat"), up)
+    everything = dict.fromkeys(("database", "redis", "broker", "workers", "listener", "beat"), up)
 
     assert health.overall_status(everything) == "ok"
     assert health.overall_status({**everything, "beat": down}) == "degraded"
     assert health.overall_status({**everything, "listener": down, "beat": down}) == "degraded"
     assert health.overall_status({**everything, "database": down}) == "failing"
     assert health.overall_status({**everything, "broker": down, "listener": down}) == "failing"
+    assert health.overall_status({**everything, "workers": down}) == "failing"
 
 
 def test_system_status_gathers_checks_scheduler_listener_budget_and_intake() -> None:
+    worker_beating()
     listener_alive()
     beat_ticked(10)
 
@@ -248,7 +268,7 @@ def test_system_status_gathers_checks_scheduler_listener_budget_and_intake() -> 
         "the reconciler never reached the chain's head",
     )
     assert status["status"] == "ok"
-    assert set(status["checks"]) == {"database", "redis", "broker", "listener", "beat"}
+    assert set(status["checks"]) == {"database", "redis", "broker", "workers", "listener", "beat"}
     assert set(status["scheduler"]) == {"status", "checked_at", "groups"}
     assert set(status["scheduler"]["groups"]) == {"hot", "cold"}
     assert status["listener"]["state"] == "connected"
@@ -319,3 +339,89 @@ def test_health_ingestion_is_503_when_the_database_is_down(
         "failing",
         "connection refused",
     )
+
+
+def test_without_a_live_worker_it_is_failing_and_names_the_silent_one(
+    client: Client, redis_client: redis.Redis
+) -> None:
+    listener_alive()
+    beat_ticked(10)
+    worker_beating(seconds_ago=45, hostname="worker@frozen")  # SIGSTOPped 45 s ago
+    redis_client.rpush("celery", "a", "b", "c")  # what waits meanwhile
+
+    response = client.get("/health")
+
+    body = response.json()
+    assert (response.status_code, body["status"]) == (503, "failing")
+    assert body["workers"]["ok"] is False
+    assert (body["workers"]["alive"], body["workers"]["queue_depth"]) == (0, 3)
+    (frozen,) = body["workers"]["workers"]
+    assert (frozen["hostname"], frozen["alive"]) == ("worker@frozen", False)
+    assert 44 <= frozen["last_beat_age_seconds"] <= 60
+
+
+@pytest.mark.timeout(90)
+def test_a_running_worker_beats_and_a_stopped_one_takes_its_beat_away() -> None:
+    """A real `celery worker` process against the test's Redis."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    from moon.lib.heartbeat import heartbeats
+
+    env = {**os.environ, "REDIS_URL": settings.REDIS_URL}
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "moon",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            "beater@test",
+            "--loglevel",
+            "WARNING",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not heartbeats() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        alive = health.check_workers()
+    finally:
+        worker.terminate()  # SIGTERM to the process this test started: a warm shutdown
+        worker.wait(30)
+
+    assert (alive.ok, alive.details["alive"]) == (True, 1)
+    assert alive.details["workers"][0]["hostname"] == "beater@test"
+    assert heartbeats() == []
+
+
+def test_a_probe_answering_503_is_a_warning_not_an_error() -> None:
+    import logging
+
+    from django.test import RequestFactory
+
+    from moon.lib.logging import ProbeAnswers
+
+    def record(path: str, status: int) -> logging.LogRecord:
+        made = logging.LogRecord("django.request", logging.ERROR, "", 0, "Service down", (), None)
+        made.request = RequestFactory().get(path)
+        made.status_code = status
+        ProbeAnswers().filter(made)
+        return made
+
+    assert record("/health", 503).levelname == "WARNING"
+    assert record("/health/scheduler", 503).levelname == "WARNING"
+    assert record("/api/tokens/", 503).levelname == "ERROR"  # a page's 503 stays an error
+    assert record("/health", 500).levelname == "ERROR"  # a defect in a probe too
