@@ -12,7 +12,7 @@ from ingestion.services.reconcile import RECONCILE_TASK, migrations_reconcile
 RUN_SECONDS = 420
 
 
-@shared_task(name=RECONCILE_TASK, time_limit=600, soft_time_limit=540)
+@shared_task(name=RECONCILE_TASK, ignore_result=True, time_limit=600, soft_time_limit=540)
 def reconcile_migrations() -> dict[str, Any]:
     """Register the migrations on chain the feed missed (see ingestion.services.reconcile)."""
     return migrations_reconcile(deadline_seconds=RUN_SECONDS).to_json()

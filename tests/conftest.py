@@ -1,4 +1,6 @@
+import logging
 import os
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -37,6 +39,16 @@ def _clean_redis(request: pytest.FixtureRequest) -> None:
     if not settings.configured or request.node.get_closest_marker("pure"):
         return
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _root_log_level() -> Iterator[None]:
+    """An in-process Celery worker (celery.contrib.testing) sets the root logger's level to its
+    own: put it back, or later tests on the same worker would see no warning logged."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    root.setLevel(level)
 
 
 @pytest.fixture
