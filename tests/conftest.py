@@ -6,6 +6,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from tests.rawhttp import Answer, serving
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + Playwright
 
 
@@ -49,6 +51,13 @@ def _root_log_level() -> Iterator[None]:
     level = root.level
     yield
     root.setLevel(level)
+
+
+@pytest.fixture
+def raw_server() -> Iterator[tuple[list[Answer], str]]:
+    """A loopback HTTP server answering each connection with the next writer of the list."""
+    with serving() as served:
+        yield served
 
 
 @pytest.fixture

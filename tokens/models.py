@@ -12,6 +12,7 @@ class TokenQuerySet(models.QuerySet["Token"]):
         return self.exclude(status=Token.Status.ARCHIVED)
 
     def hot(self, min_score: float) -> "TokenQuerySet":
+        """Tokens for which token_is_hot holds: the hot refresh group."""
         return self.refreshable().filter(smoothed_score__gte=min_score)
 
     def cold(self, min_score: float) -> "TokenQuerySet":
@@ -39,6 +40,11 @@ class NullsLastIndex(models.Index):
             index = models.Index(*plain, name=self.name)
             return index.create_sql(model, schema_editor, using=using, **kwargs)
         return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
+def token_is_hot(smoothed_score: float | None, min_score: float) -> bool:
+    """Hot: a smoothed score at or above min_score (a token never scored is not)."""
+    return smoothed_score is not None and smoothed_score >= min_score
 
 
 class Token(models.Model):

@@ -39,7 +39,6 @@ FAILING_WHEN_DOWN = ("database", "redis", "broker", "workers")  # nothing works 
 DEGRADED_WHEN_DOWN = ("listener", "beat")  # what is there still answers, but goes stale
 HOT_REFRESH_TASK = MANAGED_PREFIX + "refresh hot tokens"
 TRAFFIC_MINUTES = 5
-QUEUE = "celery"  # Celery's default queue: every moon task goes through it
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,8 @@ def check_workers(*, now: float | None = None) -> Check:
     now = now if now is not None else time.time()
     try:
         beats = heartbeats()
-        waiting = int(redis_client(settings.CELERY_BROKER_URL).llen(QUEUE))
+        queue = celery_app.conf.task_default_queue  # every moon task goes through it
+        waiting = int(redis_client(settings.CELERY_BROKER_URL).llen(queue))
     except redis.RedisError as exc:
         return Check(False, {"alive": 0, "error": str(exc)})
     alive = [beat for beat in beats if beat.age(now) <= ALIVE_SECONDS]

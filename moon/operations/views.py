@@ -34,7 +34,14 @@ def detail_rows(data: Any, skip: Iterable[str] = ()) -> list[tuple[str, Any]]:
     if not isinstance(data, Mapping):
         return []
     skipped = set(skip)
-    return [(_label(key), value) for key, value in data.items() if key not in skipped]
+    return [(_label(key), _readable(value)) for key, value in data.items() if key not in skipped]
+
+
+def _readable(value: Any) -> Any:
+    """A list of records (the workers and their beats) as one line of words per record."""
+    if isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value):
+        return "; ".join(", ".join(f"{_label(key)} {item[key]}" for key in item) for item in value)
+    return value
 
 
 def system_sections(status: SystemStatus) -> dict[str, Any]:

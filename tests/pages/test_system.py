@@ -1,6 +1,7 @@
 """/system/: health checks, scheduler groups, listener, DexScreener budget."""
 
 import dataclasses
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -161,3 +162,14 @@ def test_it_reports_the_real_intake(client: Client) -> None:
         ["1h", "0", "0", "0", "0", "—"],
         ["24h", "0", "0", "0", "0", "—"],
     ]
+
+
+def test_the_workers_check_reads_as_words_not_a_python_list(client: Client) -> None:
+    from moon.lib.heartbeat import heartbeat_write
+
+    heartbeat_write("celery@frozen", pid=4242, at=time.time() - 45)
+
+    page = client.get("/system/").content.decode()
+
+    assert "[{" not in page
+    assert "hostname celery@frozen, pid 4242, alive False, last beat age seconds 4" in page

@@ -1,9 +1,6 @@
 """Outside values that once broke a batch: each is cleaned at the boundary, the batch lives."""
 
-import socket
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from django.utils import timezone
@@ -14,6 +11,7 @@ from scoring.models import TokenScore
 from scoring.services.refresh import tokens_refresh, tokens_score
 from tests.factories import PoolFactory, TokenFactory, fake_address
 from tests.pairs import pair
+from tests.rawhttp import Answer, drip
 from tokens.models import Pool, Token
 
 pytestmark = pytest.mark.django_db
@@ -59,49 +57,14 @@ def test_an_answer_naming_another_tokens_pair_never_moves_that_pool() -> None:
     assert Pool.objects.filter(token=intruder).count() == 0
 
 
-@pytest.fixture
-def dripping_dexscreener() -> Iterator[str]:
-    """A loopback HTTP server whose every answer sends its headers, then a byte every 0.3 s."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    done = threading.Event()
-
-    def serve() -> None:
-        while not done.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: 100000\r\n\r\n["
-                )
-                for _ in range(60):
-                    if done.is_set():
-                        break
-                    try:
-                        conn.sendall(b" ")
-                    except OSError:
-                        break
-                    time.sleep(0.3)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
-    done.set()
-    server.close()
-    thread.join(5)
-
-
 def test_a_trickling_answer_ends_within_the_deadline_with_fallback_snapshots(
-    dripping_dexscreener: str,
+    raw_server: tuple[list[Answer], str],
 ) -> None:
+    answers, url = raw_server
+    answers.append(drip)
     tokens = TokenFactory.create_batch(3, migrated_at=timezone.now())
     fetcher = DexScreenerClient(
-        dripping_dexscreener,
+        url,
         limiter=LocalTokenBucket(6000),
         max_retries=0,
         sleep=lambda _: None,

@@ -11,7 +11,7 @@ from scoring.engine import FLAGS, MODELS
 from scoring.engine.flags import MEANINGS
 from scoring.models import TokenScore
 from scoring.selectors import DEFAULT_SORT, SORTS
-from tokens.models import POOL_DATA_FIELDS, Pool, Token
+from tokens.models import POOL_DATA_FIELDS, Pool, Token, token_is_hot
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 50
@@ -184,10 +184,6 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
 
 # The model columns a token answer reads (the list fetches only these).
 TOKEN_COLUMNS = [name for name in TokenSerializer.Meta.fields if name != "hot"]
-
-
-def token_is_hot(smoothed_score: float | None, min_score: float) -> bool:
-    return smoothed_score is not None and smoothed_score >= min_score
 
 
 class SnapshotSerializer(serializers.ModelSerializer[TokenScore]):

@@ -23,7 +23,7 @@ from scoring.engine import MODELS, Component, ScoringModel, get_model, metrics_f
 from scoring.models import DEFAULTS, ScoringSettings
 from scoring.selectors import DEFAULT_SORT, TokenFilters, token_list, token_score_history
 from scoring.services.enqueue import token_refresh_enqueue
-from tokens.models import Token
+from tokens.models import Token, token_is_hot
 from tokens.selectors import pools_by_liquidity, status_counts
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def token_row(token: Token, components: Sequence[Component], hot_threshold: floa
     smoothed, raw = token.smoothed_components or {}, token.raw_components or {}
     return TokenRow(
         token=token,
-        hot=token.smoothed_score is not None and token.smoothed_score >= hot_threshold,
+        hot=token_is_hot(token.smoothed_score, hot_threshold),
         components=[(smoothed.get(c.key), raw.get(c.key)) for c in components],
     )
 
@@ -308,7 +308,7 @@ def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
         "pools": list(token.pools.all()),
         "lifecycle": lifecycle(token),
         "origin": token_origin(token),
-        "hot": token.smoothed_score is not None and token.smoothed_score >= active.min_score,
+        "hot": token_is_hot(token.smoothed_score, active.min_score),
         "now": timezone.now(),
         "poll_seconds": DETAIL_POLL_SECONDS,
     }

@@ -1,63 +1,17 @@
 """DexScreenerClient against answers that misbehave on purpose: a drip, a flood, deep JSON."""
 
 import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
 
 import pytest
 
 from ingestion.clients.dexscreener import DexScreenerClient, FetchError
 from ingestion.clients.ratelimit import LocalTokenBucket
+from tests.rawhttp import Answer, drip, head
 
 from .support import make_mint
 
 pytestmark = pytest.mark.timeout(30)
-
-Answer = Callable[[socket.socket], None]
-
-
-@pytest.fixture
-def raw_server() -> Iterator[tuple[list[Answer], str]]:
-    """A loopback HTTP server that answers each connection with the next scripted writer."""
-    answers: list[Answer] = []
-    server = socket.create_server(("127.0.0.1", 0))
-    server.settimeout(0.1)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except TimeoutError:
-                continue
-            conn.recv(65536)
-            answer = answers.pop(0) if answers else None
-            threading.Thread(target=_write, args=(conn, answer), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield answers, f"http://127.0.0.1:{server.getsockname()[1]}"
-    stop.set()
-    thread.join(2)
-    server.close()
-
-
-def _write(conn: socket.socket, answer: Answer | None) -> None:
-    try:
-        if answer is not None:
-            answer(conn)
-    except OSError:
-        pass
-    finally:
-        conn.close()
-
-
-def head(conn: socket.socket, length: int | None = None) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n")
-    if length is not None:
-        conn.sendall(f"Content-Length: {length}\r\n".encode())
-    conn.sendall(b"\r\n")
 
 
 def client(url: str, **options: float) -> DexScreenerClient:
@@ -68,12 +22,6 @@ def client(url: str, **options: float) -> DexScreenerClient:
 
 def test_an_answer_that_drips_ends_at_the_deadline(raw_server: tuple[list[Answer], str]) -> None:
     answers, url = raw_server
-
-    def drip(conn: socket.socket) -> None:
-        head(conn)
-        for _ in range(100):  # a byte every 0.3 s resets any read timeout, forever
-            conn.sendall(b" ")
-            time.sleep(0.3)
 
     answers.append(drip)
     mint = make_mint(1)
