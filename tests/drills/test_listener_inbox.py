@@ -11,43 +11,32 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
 
 import psycopg
 import pytest
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 
 from ingestion.services.journal import MIGRATIONS_KEY
 from tests.drills.stack import DRILL, SLOW, Stack, running_stack, wait_for
 from tests.factories import fake_address
+from tests.wsfeed import ThreadedFeed
 
 pytestmark = [*DRILL, pytest.mark.timeout(400)]
 LOCK_TTL_SECONDS = 10
 
 
-class BurstFeed:
+class BurstFeed(ThreadedFeed):
     """Answers the subscriptions, then sends each burst it is given to every open socket."""
 
+    serve_options = {"max_queue": None}
+
     def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
+        super().__init__()
         self.sockets: set[ServerConnection] = set()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._serve())
-
-    async def _serve(self) -> None:
-        async with serve(self._handle, "127.0.0.1", 0, max_queue=None) as server:
-            self.port = server.sockets[0].getsockname()[1]
-            self.stopped = asyncio.Event()
-            self.ready.set()
-            await self.stopped.wait()
-
-    async def _handle(self, ws: ServerConnection) -> None:
+    async def handle(self, ws: ServerConnection) -> None:
         await ws.recv()
         await ws.recv()
         await ws.send(json.dumps({"message": "Successfully subscribed to keys."}))
@@ -88,15 +77,6 @@ class BurstFeed:
             await asyncio.sleep(max(0.0, due - time.monotonic()))
         return time.monotonic() - started
 
-    def start(self) -> BurstFeed:
-        self.thread.start()
-        self.ready.wait(5)
-        return self
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.stopped.set)
-        self.thread.join(5)
-
 
 @pytest.fixture(scope="module")
 def feed() -> Iterator[BurstFeed]:
@@ -107,7 +87,7 @@ def feed() -> Iterator[BurstFeed]:
 
 @pytest.fixture(scope="module")
 def stack(feed: BurstFeed) -> Iterator[Stack]:
-    env = {"PUMPPORTAL_WS_URL": f"ws://127.0.0.1:{feed.port}", "PUMPPORTAL_SILENCE_SECONDS": "30"}
+    env = {"PUMPPORTAL_WS_URL": feed.url, "PUMPPORTAL_SILENCE_SECONDS": "30"}
     with running_stack(env=env) as stack:
         yield stack
 

@@ -1,13 +1,11 @@
 """The listener as a real process against a real WebSocket server, PostgreSQL and Redis."""
 
 import ast
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,10 +14,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import connection
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 
 from ingestion.services.listener import LISTENER_LOCK_KEY, listener_state
 from tests.factories import fake_address
+from tests.wsfeed import ThreadedFeed
 from tokens.models import Token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,43 +37,19 @@ FRAMES = [
 ]
 
 
-class FeedServer:
+class FeedServer(ThreadedFeed):
     """A PumpPortal-like socket: after the subscriptions it sends FRAMES, then stays open."""
 
     def __init__(self) -> None:
-        self.connections = 0
+        super().__init__()
         self.received: list[str] = []
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._serve())
-
-    async def _serve(self) -> None:
-        async with serve(self._handle, "127.0.0.1", 0) as server:
-            self.port = server.sockets[0].getsockname()[1]
-            self.stopped = asyncio.Event()
-            self.ready.set()
-            await self.stopped.wait()
-
-    async def _handle(self, ws: ServerConnection) -> None:
-        self.connections += 1
+    async def handle(self, ws: ServerConnection) -> None:
         self.received.append(str(await ws.recv()))
         self.received.append(str(await ws.recv()))
         for frame in FRAMES:
             await ws.send(frame if isinstance(frame, str) else json.dumps(frame))
         await ws.wait_closed()
-
-    def start(self) -> "FeedServer":
-        self.thread.start()
-        self.ready.wait(5)
-        return self
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.stopped.set)
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -91,7 +66,7 @@ def database_url() -> str:
 
 def start_listener(feed: "FeedServer | Any", silence_seconds: float = 300) -> subprocess.Popen[str]:
     """`manage.py listen_pumpfun` against `feed` (ours, or a sandbox market's ws_url)."""
-    url = getattr(feed, "ws_url", None) or f"ws://127.0.0.1:{feed.port}"
+    url = getattr(feed, "ws_url", None) or feed.url
     env = {**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL}
     command = ["listen_pumpfun", "--url", url, "--silence-seconds", str(silence_seconds)]
     return subprocess.Popen(

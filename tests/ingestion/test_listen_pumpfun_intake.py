@@ -2,7 +2,6 @@
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -11,12 +10,13 @@ from pathlib import Path
 import pytest
 import redis
 from django.utils import timezone
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 
 from ingestion.models import Creation
 from tests.factories import fake_address
 from tests.ingestion.test_listen_pumpfun import start_listener, stop, wait_for
 from tests.queue import queued_tasks
+from tests.wsfeed import ThreadedFeed
 from tokens.models import Token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
@@ -43,28 +43,10 @@ FIRST_SESSION = [
 ]
 
 
-class DroppingFeed:
+class DroppingFeed(ThreadedFeed):
     """Sends FIRST_SESSION on the first connection and drops it; later ones stay quiet."""
 
-    def __init__(self) -> None:
-        self.connections = 0
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._serve())
-
-    async def _serve(self) -> None:
-        async with serve(self._handle, "127.0.0.1", 0) as server:
-            self.port = server.sockets[0].getsockname()[1]
-            self.stopped = asyncio.Event()
-            self.ready.set()
-            await self.stopped.wait()
-
-    async def _handle(self, ws: ServerConnection) -> None:
-        self.connections += 1
+    async def handle(self, ws: ServerConnection) -> None:
         for _ in range(2):
             await ws.recv()
         if self.connections > 1:
@@ -74,16 +56,10 @@ class DroppingFeed:
             await ws.send(frame)
         await asyncio.sleep(0.5)  # the listener reads what was sent before the drop
 
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.stopped.set)
-        self.thread.join(5)
-
 
 @pytest.fixture
 def feed() -> Iterator[DroppingFeed]:
-    server = DroppingFeed()
-    server.thread.start()
-    server.ready.wait(5)
+    server = DroppingFeed().start()
     yield server
     server.stop()
 
