@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import FloatField, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from scoring.engine import MODELS, ScoringParams
@@ -42,6 +43,12 @@ class ScoringSettingsQuerySet(models.QuerySet["ScoringSettings"]):
         """The newest version: the one every refresh applies."""
         latest = self.order_by("-version").first()
         return latest if latest is not None else ScoringSettings()
+
+    def active_min_score(self) -> Coalesce:
+        """The active version's min_score as an SQL expression (the default when there is no
+        version yet), for a query that needs the hot line without a read of its own."""
+        latest = self.order_by("-version").values("min_score")[:1]
+        return Coalesce(Subquery(latest), Value(DEFAULTS.min_score), output_field=FloatField())
 
 
 class ScoringSettings(models.Model):

@@ -69,8 +69,9 @@ class TokenFilters:
     min_score: float | None = None  # on the smoothed score
     search: str = ""  # mint, symbol or name
     fresh_hours: float | None = None  # migrated within this many hours
-    hot_only: bool = False  # smoothed score >= the settings' min_score
-    hot_threshold: float = 0.3
+    hot_only: bool = False  # smoothed score >= hot_threshold
+    # None: the active settings' min_score, read by the query itself
+    hot_threshold: float | None = None
     sort: str = DEFAULT_SORT
 
 
@@ -87,7 +88,9 @@ def token_list(
     if filters.min_score is not None:
         tokens = tokens.filter(smoothed_score__gte=filters.min_score)
     if filters.hot_only:
-        tokens = tokens.filter(smoothed_score__gte=filters.hot_threshold)
+        threshold = filters.hot_threshold
+        line = ScoringSettings.objects.active_min_score() if threshold is None else threshold
+        tokens = tokens.filter(smoothed_score__gte=line)
     if filters.search:
         term = filters.search.strip()
         tokens = tokens.filter(

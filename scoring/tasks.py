@@ -84,7 +84,7 @@ def prune_snapshots() -> dict[str, int]:
 
 
 @shared_task(name=RECALCULATE, bind=True, time_limit=3600, soft_time_limit=3500)
-def recalculate(self: Task[Any, Any]) -> dict[str, int | None]:
+def recalculate(self: "Task[Any, Any]") -> dict[str, int | None]:
     """Re-score every refreshable token from its stored metrics; PROGRESS carries done/total."""
 
     def progress(done: int, total: int) -> None:

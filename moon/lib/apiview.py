@@ -7,9 +7,11 @@ importing rest_framework.views, which this one needs.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse, QueryDict
 from django.views.defaults import server_error as page_server_error
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
@@ -17,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from moon.lib.api import RATE_LIMIT_ATTRIBUTE, RateLimit, error_payload
+from moon.lib.api import RATE_LIMIT_ATTRIBUTE, RateLimit, error_payload, query_data
 
 
 class ApiView(APIView):
@@ -25,6 +27,7 @@ class ApiView(APIView):
     where it stands against its throttles (RateLimit-Limit, -Remaining, -Reset)."""
 
     query_serializer: type[serializers.Serializer[Any]] | None = None
+    query_lists: tuple[str, ...] = ()  # parameters that keep every value they are given
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -35,6 +38,12 @@ class ApiView(APIView):
             raise exceptions.ValidationError(
                 {name: [f"Unknown query parameter ({hint})."] for name in unknown}
             )
+
+    def query(self, request: Request) -> Mapping[str, Any]:
+        """The query parameters as query_serializer validates them (400 when it refuses)."""
+        assert self.query_serializer is not None
+        query_string = request.META.get("QUERY_STRING", "")
+        return _validated_query(self.query_serializer, query_string, self.query_lists)
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -52,6 +61,19 @@ class ApiView(APIView):
 def _parameter_names(serializer: type[serializers.Serializer[Any]] | None) -> frozenset[str]:
     """The query parameters a serializer reads (its fields are deep-copied per instance)."""
     return frozenset(serializer().fields) if serializer is not None else frozenset()
+
+
+@functools.lru_cache(maxsize=1024)
+def _validated_query(
+    serializer: type[serializers.Serializer[Any]], query_string: str, lists: tuple[str, ...]
+) -> Mapping[str, Any]:
+    """Validation is a function of the query string alone, and a dashboard or an integrator
+    polls the same few: each is validated once per process (a refusal raises, and is never
+    kept). Read-only, lists as tuples, since every request shares the answer."""
+    checked = serializer(data=query_data(QueryDict(query_string), lists=lists))
+    checked.is_valid(raise_exception=True)
+    frozen = {k: tuple(v) if isinstance(v, list) else v for k, v in checked.validated_data.items()}
+    return MappingProxyType(frozen)
 
 
 class NotFoundView(ApiView):

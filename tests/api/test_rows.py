@@ -33,7 +33,7 @@ def test_the_database_renders_what_the_serializer_renders(known_token: Token) ->
     )
     tokens = Token.objects.order_by("id")
 
-    fast = [json.loads(row) for row in rendered_rows(tokens, min_score=0.3)]
+    fast = [json.loads(row) for row in rendered_rows(tokens)]
     slow = TokenSerializer(tokens, many=True, context={"min_score": 0.3}).data
 
     assert fast == [dict(row) for row in slow]

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from scoring.models import ScoringSettings
 from scoring.selectors import SORTS
 from scoring.services.settings import scoring_settings_save
 from tests.api.conftest import KNOWN_JSON
@@ -104,6 +105,21 @@ def test_hot_only_follows_the_active_min_score(client: Client) -> None:
     response = client.get(URL, {"hot": "true"})
 
     assert symbols(response) == ["HOT"]
+
+
+def test_each_rows_hot_follows_the_newest_settings_version(client: Client) -> None:
+    TokenFactory(symbol="WARM", smoothed_score=0.35)
+    TokenFactory(symbol="HOT", smoothed_score=0.6)
+
+    def hot() -> dict[str, bool]:
+        return {row["symbol"]: row["hot"] for row in client.get(URL).json()["results"]}
+
+    ScoringSettings.objects.all().delete()
+    assert hot() == {"HOT": True, "WARM": True}  # no version yet: the default line, 0.3
+    scoring_settings_save(changes={"min_score": 0.5})
+    assert hot() == {"HOT": True, "WARM": False}
+    scoring_settings_save(changes={"min_score": 0.7})
+    assert hot() == {"HOT": False, "WARM": False}
 
 
 def test_the_default_sort_is_smoothed_score_descending_nulls_last(client: Client) -> None:
@@ -223,7 +239,7 @@ def test_it_refuses_bad_parameters_field_by_field(
 
 
 @pytest.mark.parametrize("count", [1, 50])
-def test_the_list_takes_two_queries_whatever_its_size(
+def test_the_list_takes_one_query_whatever_its_size(
     client: Client, django_assert_num_queries: Any, count: int
 ) -> None:
     for n in range(count):
@@ -234,7 +250,7 @@ def test_the_list_takes_two_queries_whatever_its_size(
             metrics={"data_quality_ok": True},
         )
 
-    with django_assert_num_queries(2):  # the settings (for `hot`) and the page
+    with django_assert_num_queries(1):  # the page, which reads the hot line itself
         response = client.get(URL, {"sort": "-score", "limit": 50})
 
     assert len(response.json()["results"]) == count

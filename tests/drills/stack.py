@@ -328,7 +328,10 @@ class Stack:
         self.start_beat()
         self.start_listener()
         self.wait_listening()
-        wait_for(lambda: self.get("/health")[1]["status"] == "ok", 60, "/health ok")
+        try:
+            wait_for(lambda: self.get("/health")[1]["status"] == "ok", 60, "/health ok")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; it answers {self.get('/health')}") from None
 
     def listener_state(self) -> dict[str, Any]:
         raw = self.redis.client().get(LISTENER_STATE_KEY)
@@ -374,9 +377,10 @@ class Stack:
         return status, body["status"]
 
     def assert_alive(self, *names: str) -> None:
-        dead = {n: self.processes[n].tail() for n in names if not self.processes[n].alive()}
+        dead = {n: self.processes[n] for n in names if not self.processes[n].alive()}
         assert not dead, "processes exited:\n" + "\n\n".join(
-            f"--- {name}\n{tail}" for name, tail in dead.items()
+            f"--- {name} (exit {p.popen.returncode if p.popen else None})\n{p.tail()}"
+            for name, p in dead.items()
         )
 
     def logs(self) -> str:

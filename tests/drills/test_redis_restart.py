@@ -1,7 +1,9 @@
-"""Drill: Redis restarted mid-run, and empty, as a Redis without persistence comes back: the
-queue, the unacknowledged tasks, the listener's lock and state and the scheduler stats are gone.
+"""Drill: Redis restarted mid-run, while a refresh batch is in flight, and empty, as a Redis
+without persistence comes back: the queue, the unacknowledged tasks, the listener's lock and state
+and the scheduler stats are gone.
 
-No process exits over it: the worker and beat reconnect, the listener keeps hearing the feed
+No process exits over it: the worker (holding an unacknowledged task as the broker goes) and beat
+reconnect, the listener keeps hearing the feed
 (PostgreSQL is up, so migrations are stored) and a listener restarted during the outage waits
 for Redis instead of dying. /health answers 503 while Redis is down and ok once it is back, and
 every token is refreshed again: the cold group takes the new token whose first refresh could not
@@ -15,6 +17,7 @@ from scoring.services.schedule import LEASE_SECONDS
 from tests.drills.stack import DRILL, Stack, running_stack, wait_for
 
 pytestmark = [*DRILL, pytest.mark.timeout(LEASE_SECONDS + 240)]
+LATENCY_MS = 3000  # each DexScreener answer takes this long: a batch spends it in flight
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +30,14 @@ def stack() -> Iterator[Stack]:
 def test_everything_recovers_from_a_redis_restart(stack: Stack) -> None:
     before = stack.migrate(3)
     wait_for(lambda: stack.scored(before) == 3, 60, "the first tokens scored")
+    stack.market.set_faults(latency_ms=LATENCY_MS)
+    wait_for(
+        lambda: stack.postgres.value(
+            "SELECT count(*) FROM tokens_token WHERE refresh_lease_until > now()"
+        ),
+        30,
+        "a batch leased its tokens",
+    )
 
     stack.redis.stop()
     down = stack.get("/health")
@@ -41,6 +52,7 @@ def test_everything_recovers_from_a_redis_restart(stack: Stack) -> None:
     )
     scheduler_down = stack.get("/health/scheduler")
     stack.assert_alive("web", "worker", "beat", "listener")
+    stack.market.set_faults(latency_ms=0)
     stack.redis.restart()
     restarted_at = stack.now()
 

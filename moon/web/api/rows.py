@@ -10,13 +10,16 @@ renders them. tests/api/test_rows.py holds the two renderings equal.
 
 from __future__ import annotations
 
+import functools
 import json
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
 from moon.web.api.serializers import TOKEN_COLUMNS, TokenSerializer
+from scoring.models import ScoringSettings
 from tokens.models import Token
 
 _TABLE = Token._meta.db_table
@@ -29,36 +32,34 @@ _DATETIMES = {
 
 
 def _iso(column: str) -> str:
-    """A timestamptz as Python's isoformat in UTC with `Z`: microseconds only when not 0."""
+    """A timestamptz as Python's isoformat in UTC with `Z`: microseconds only when not 0.
+    One to_char (NULL stays NULL through replace and ||)."""
     utc = f"({column} AT TIME ZONE 'UTC')"
-    return (
-        f"CASE WHEN {column} IS NULL THEN NULL ELSE to_char({utc}, "
-        "'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_part('microseconds', "
-        f"{utc})::bigint %% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || 'Z' END"
-    )
+    return f"replace(to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || 'Z'"
 
 
-def _row_sql() -> str:
+@functools.cache
+def _row_sql() -> tuple[str, tuple[Any, ...]]:
+    """The row's SQL and params. Built from the model's own column names, and (compiled by
+    the ORM) the active settings' hot line, ScoringSettings.objects.active_min_score()."""
     parts = []
     for name in TOKEN_COLUMNS:
         column = f'"{_TABLE}"."{_COLUMNS[name]}"'
         value = _iso(column) if name in _DATETIMES else column
         parts.append(f"'{name}', {value}")
-    score = f'"{_TABLE}"."smoothed_score"'
-    parts.append(f"'hot', coalesce({score} >= %s, false)")
-    return f"json_build_object({', '.join(parts)})::text"
+    query = Token.objects.all().query
+    line = ScoringSettings.objects.active_min_score().resolve_expression(query)
+    line_sql, line_params = query.get_compiler(connection=connection).compile(line)
+    parts.append(f"""'hot', coalesce("{_TABLE}"."smoothed_score" >= {line_sql}, false)""")
+    return f"json_build_object({', '.join(parts)})::text", tuple(line_params)
 
 
-_ROW_SQL = _row_sql()
-
-
-def rendered_rows(tokens: QuerySet[Token], *, min_score: float) -> list[str]:
-    """Each token of ``tokens`` (ordered and sliced) as the JSON text of TokenSerializer."""
+def rendered_rows(tokens: QuerySet[Token]) -> list[str]:
+    """Each token of ``tokens`` (ordered and sliced) as the JSON text of TokenSerializer, its
+    `hot` against the active settings."""
     if connection.vendor == "postgresql":
-        # The SQL is built from the model's own column names only; the one value is a param.
-        rendered = tokens.annotate(row_json=RawSQL(_ROW_SQL, (min_score,)))  # noqa: S611
-        return list(rendered.values_list("row_json", flat=True))
-    data = TokenSerializer(
-        tokens.only(*TOKEN_COLUMNS), many=True, context={"min_score": min_score}
-    ).data
+        row_json = RawSQL(*_row_sql())  # noqa: S611 (no outside text: see _row_sql)
+        return list(tokens.annotate(row_json=row_json).values_list("row_json", flat=True))
+    context = {"min_score": ScoringSettings.objects.active().min_score}
+    data = TokenSerializer(tokens.only(*TOKEN_COLUMNS), many=True, context=context).data
     return [json.dumps(row, separators=(",", ":")) for row in data]

@@ -1,6 +1,7 @@
 """Token API views: parse the request, call a selector or the task queue, render."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Case, When
@@ -19,7 +20,6 @@ from moon.lib.api import (
     InvalidMint,
     StaffOrApiToken,
     errors,
-    query_data,
 )
 from moon.lib.apiview import ApiView
 from moon.lib.solana import is_address
@@ -69,45 +69,39 @@ def token_or_error(mint: str) -> Token:
     return token
 
 
-def token_filters(query: dict[str, Any], min_score: float) -> TokenFilters:
-    hot_threshold = min_score if query["hot"] else 0.0
+def token_filters(query: Mapping[str, Any]) -> TokenFilters:
+    """The list's filters; `hot` against the active settings, which the query reads itself."""
     return TokenFilters(
         statuses=tuple(query.get("status") or ()),
         min_score=query.get("min_score"),
         search=query.get("search", ""),
         fresh_hours=query.get("fresh_hours"),
         hot_only=query["hot"],
-        hot_threshold=hot_threshold,
         sort=query["sort"],
     )
 
 
 class TokenListView(ApiView):
     query_serializer = TokenListQuerySerializer
+    query_lists = ("status",)
 
     @extend_schema(
         operation_id="tokens_list",
         summary="Tokens, filtered and sorted",
         description="Offset paging by default, without a total count: `next` is null on the "
         "last page. A ranking that moves between requests can repeat or skip tokens across "
-        "offset pages; `paging=cursor` freezes it at the first page instead. Two database "
-        "queries whatever the page size (the settings, for `hot`, and the page).",
+        "offset pages; `paging=cursor` freezes it at the first page instead. One database "
+        "query whatever the page size (it reads the active settings' hot line itself).",
         parameters=[TokenListQuerySerializer],
         responses={200: TokenPageSerializer, **errors(400, *READ_ERRORS)},
     )
     def get(self, request: Request) -> HttpResponse:
-        query_serializer = TokenListQuerySerializer(
-            data=query_data(request.query_params, lists=["status"])
-        )
-        query_serializer.is_valid(raise_exception=True)
-        query = query_serializer.validated_data
-        min_score = ScoringSettings.objects.active().min_score
+        query = self.query(request)
         if query["paging"] == "cursor":
-            return self._cursor_page(request, query, min_score)
+            return self._cursor_page(request, query)
         limit, offset = query["limit"], query["offset"]
-        filters = token_filters(query, min_score)
         # One row more than the page tells whether a next page exists without a COUNT.
-        rows = rendered_rows(token_list(filters)[offset : offset + limit + 1], min_score=min_score)
+        rows = rendered_rows(token_list(token_filters(query))[offset : offset + limit + 1])
         url = request.build_absolute_uri()
         return page_response(
             next_url=replace_query_param(url, "offset", offset + limit)
@@ -119,15 +113,13 @@ class TokenListView(ApiView):
             rows=rows[:limit],
         )
 
-    def _cursor_page(
-        self, request: Request, query: dict[str, Any], min_score: float
-    ) -> HttpResponse:
+    def _cursor_page(self, request: Request, query: Mapping[str, Any]) -> HttpResponse:
         limit = query["limit"]
         try:
             if "cursor" in query:
                 key, position = cursor_decode(query["cursor"])
             else:
-                ranking = token_list(token_filters(query, min_score)).values_list("pk", flat=True)
+                ranking = token_list(token_filters(query)).values_list("pk", flat=True)
                 key, position = ranking_freeze(ranking[:MAX_SNAPSHOT_TOKENS]), 0
             ids, more = ranking_page(key, position, limit)
         except CursorError as exc:
@@ -141,7 +133,7 @@ class TokenListView(ApiView):
             previous_url=None,
             limit=limit,
             offset=position,
-            rows=rendered_rows(tokens, min_score=min_score) if ids else [],
+            rows=rendered_rows(tokens) if ids else [],
         )
 
 
@@ -179,9 +171,7 @@ class TokenDetailView(ApiView):
     )
     def get(self, request: Request, mint: str) -> Response:
         token = token_or_error(mint)
-        query_serializer = TokenDetailQuerySerializer(data=query_data(request.query_params))
-        query_serializer.is_valid(raise_exception=True)
-        history_limit = query_serializer.validated_data["history_limit"]
+        history_limit = self.query(request)["history_limit"]
         snapshots = token_snapshots(token=token, limit=max(history_limit, 1))
         min_score = ScoringSettings.objects.active().min_score
         return Response(
