@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "moon.lib.requestid.RequestIdMiddleware",  # X-Request-ID; the id is on every log line
     "django.middleware.security.SecurityMiddleware",
     "moon.lib.security.RequestGuard",
     "csp.middleware.CSPMiddleware",
@@ -199,6 +200,9 @@ DEXSCREENER_RPM = env_int("DEXSCREENER_RPM", 300, minimum=1)
 PUMPPORTAL_WS_URL = env_str("PUMPPORTAL_WS_URL", "wss://pumpportal.fun/api/data")
 PUMPPORTAL_SILENCE_SECONDS = env_int("PUMPPORTAL_SILENCE_SECONDS", 300, minimum=1)
 ALERT_WEBHOOK_URL = env_str("ALERT_WEBHOOK_URL")
+# Where staff find Flower (linked from /system/); scripts/flower guards it (FLOWER_BASIC_AUTH).
+FLOWER_URL = env_str("FLOWER_URL", f"http://127.0.0.1:{env_int('FLOWER_PORT', 5555, minimum=1)}/")
+WATCHDOG_INTERVAL_SECONDS = env_float("WATCHDOG_INTERVAL_SECONDS", 15.0, above=0)
 SOLANA_RPC_URL = env_str("SOLANA_RPC_URL", "https://api.mainnet-beta.solana.com")
 SOLANA_RPC_RPS = env_float("SOLANA_RPC_RPS", 8.0, above=0)
 

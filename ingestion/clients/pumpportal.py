@@ -72,6 +72,8 @@ class ListenerState:
 
     connected: bool = False
     connected_since: float | None = None
+    # Since when without a connection: the listener's start, or the end of its last session.
+    disconnected_since: float | None = None
     last_frame_at: float | None = None
     migrations_seen: int = 0
     creations_seen: int = 0
@@ -122,7 +124,7 @@ class PumpPortalListener:
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock
-        self.state = ListenerState()
+        self.state = ListenerState(disconnected_since=clock())  # not connected yet
         self._session_frames = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -184,20 +186,20 @@ class PumpPortalListener:
         try:
             async with connect(self.url, open_timeout=self.open_timeout, close_timeout=2) as ws:
                 opened_at = time.monotonic()
-                self._update(connected=True, connected_since=self._clock())
+                self._update(connected=True, connected_since=self._clock(), disconnected_since=None)
                 logger.info("pumpportal: connected to %s", self.url)
                 await ws.send(json.dumps(SUBSCRIBE_MIGRATION))
                 await ws.send(json.dumps(SUBSCRIBE_NEW_TOKEN))
                 await self._read_until_closed(ws, stop)
         except asyncio.CancelledError:
-            self._update(connected=False, connected_since=None)
+            self._lost()
             raise
         except _Silence:
             self._disconnected(f"no frame for {self.silence_seconds}s")
         except Exception as exc:
             self._disconnected(f"{type(exc).__name__}: {exc}")
         else:
-            self._update(connected=False, connected_since=None)
+            self._lost()
         lived = 0.0 if opened_at is None else time.monotonic() - opened_at
         return self._session_frames > 0 and lived >= self.healthy_after
 
@@ -264,7 +266,12 @@ class PumpPortalListener:
 
     def _disconnected(self, reason: str) -> None:
         logger.warning("pumpportal: disconnected: %s", reason)
-        self._update(connected=False, connected_since=None, last_error=reason)
+        self._lost(last_error=reason)
+
+    def _lost(self, **changes: Any) -> None:
+        """No connection (any more): since now, unless it was already lost before."""
+        since = self.state.disconnected_since or self._clock()
+        self._update(connected=False, connected_since=None, disconnected_since=since, **changes)
 
     def _update(self, **changes: Any) -> None:
         self.state = dataclasses.replace(self.state, **changes)

@@ -85,7 +85,10 @@ class ListenerStatus(StatusReport):
 
     state: str
     connected: bool = False
-    last_frame_age_seconds: float | None = None
+    last_frame_age_seconds: float | None = None  # None: no frame received yet
+    # Without a frame: seconds since the last one, or since the connection (or the start).
+    silent_seconds: float | None = None
+    disconnected_seconds: float | None = None  # None: connected (or not known)
     stale_after_seconds: int = 0
     last_frame_at: datetime | None = None
     connected_since: datetime | None = None
@@ -114,13 +117,17 @@ def listener_status(*, now: float | None = None) -> ListenerStatus:
     if state is None:
         return ListenerStatus(state="missing", stale_after_seconds=limit)
     # No frame yet: the silence counts from the connection, or from the state's publication.
-    reference = state.get("last_frame_at") or state.get("connected_since") or state["updated_at"]
-    age = max(0.0, now - reference)
-    label = "connected" if state.get("connected") else "disconnected"
+    last_frame_at = state.get("last_frame_at")
+    reference = last_frame_at or state.get("connected_since") or state["updated_at"]
+    silent = max(0.0, now - reference)
+    connected = bool(state.get("connected"))
+    away = None if connected else state.get("disconnected_since")
     return ListenerStatus(
-        state="stale" if age > limit else label,
-        connected=bool(state.get("connected")),
-        last_frame_age_seconds=round(age, 3),
+        state="stale" if silent > limit else "connected" if connected else "disconnected",
+        connected=connected,
+        last_frame_age_seconds=round(max(0.0, now - last_frame_at), 3) if last_frame_at else None,
+        silent_seconds=round(silent, 3),
+        disconnected_seconds=None if away is None else round(max(0.0, now - away), 3),
         stale_after_seconds=limit,
         last_frame_at=_time(state.get("last_frame_at")),
         connected_since=_time(state.get("connected_since")),

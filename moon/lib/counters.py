@@ -18,7 +18,7 @@ from moon.lib.redis import redis_client
 logger = logging.getLogger(__name__)
 
 COUNTERS_KEY = "moon:metrics:counters"
-TRAFFIC_KEY = "moon:dexscreener:traffic:{minute}"
+TRAFFIC_KEY = "moon:{source}:traffic:{minute}"  # source: dexscreener | solana_rpc
 TRAFFIC_TTL_SECONDS = 3600
 
 # name (exposed with a _total suffix) -> (help, label names)
@@ -91,7 +91,8 @@ def counters_read() -> dict[tuple[str, tuple[str, ...]], int]:
 
 
 def solana_rpc_request_observe(method: str, status: int | None, elapsed: float) -> None:
-    """SolanaRpcClient's `on_request` hook: every request, its HTTP-level failure, its 429.
+    """SolanaRpcClient's `on_request` hook: every request, its HTTP-level failure, its 429,
+    into the Prometheus counters and the per-minute traffic /health reads.
 
     JSON-RPC error objects arrive with HTTP 200 and are the caller's to count."""
     try:
@@ -101,12 +102,13 @@ def solana_rpc_request_observe(method: str, status: int | None, elapsed: float) 
             counter_incr(pipe, "moon_solana_rpc_errors", method=method)
         if status == 429:
             counter_incr(pipe, "moon_solana_rpc_responses_429")
+        _traffic_incr(pipe, "solana_rpc", status)
         pipe.execute()
     except redis.RedisError:
         logger.debug("metrics: solana rpc request not counted, redis unavailable")
 
 
-# --- DexScreener traffic: the observer of the shared client, and the window alerts read ------
+# --- Per-minute traffic of each outside source: the window /health and the alerts read -------
 
 
 @dataclass(frozen=True)
@@ -120,33 +122,40 @@ class Traffic:
         return self.errors / self.requests if self.requests else None
 
 
+def _traffic_incr(pipe: Any, source: str, status: int | None) -> None:
+    minute_key = TRAFFIC_KEY.format(source=source, minute=int(time.time() // 60))
+    pipe.hincrby(minute_key, "requests", 1)
+    if status is None or status >= 400:
+        pipe.hincrby(minute_key, "errors", 1)
+    if status == 429:
+        pipe.hincrby(minute_key, "responses_429", 1)
+    pipe.expire(minute_key, TRAFFIC_TTL_SECONDS)
+
+
 def dexscreener_request_observe(endpoint: str, status: int | None, elapsed: float) -> None:
     """DexScreenerClient's `on_request` hook: count the request, its error or 429, into the
-    Prometheus counters and into a per-minute bucket the error-rate alert reads."""
-    failed = status is None or status >= 400
-    minute_key = TRAFFIC_KEY.format(minute=int(time.time() // 60))
+    Prometheus counters and into the per-minute traffic."""
     try:
         pipe = redis_client().pipeline(transaction=False)
         counter_incr(pipe, "moon_dexscreener_requests", endpoint=endpoint)
-        pipe.hincrby(minute_key, "requests", 1)
-        if failed:
+        if status is None or status >= 400:
             counter_incr(pipe, "moon_dexscreener_errors")
-            pipe.hincrby(minute_key, "errors", 1)
         if status == 429:
             counter_incr(pipe, "moon_dexscreener_responses_429")
-            pipe.hincrby(minute_key, "responses_429", 1)
-        pipe.expire(minute_key, TRAFFIC_TTL_SECONDS)
+        _traffic_incr(pipe, "dexscreener", status)
         pipe.execute()
     except redis.RedisError:
         logger.debug("metrics: dexscreener request not counted, redis unavailable")
 
 
-def dexscreener_traffic(*, minutes: int = 5, now: float | None = None) -> Traffic:
-    """Requests, errors and 429s of the last `minutes` minutes (the current one included)."""
+def source_traffic(source: str, *, minutes: int = 5, now: float | None = None) -> Traffic:
+    """`source`'s requests, errors and 429s of the last `minutes` minutes (the current one
+    included); raises redis.RedisError when Redis is down."""
     current = int((now if now is not None else time.time()) // 60)
     pipe = redis_client().pipeline(transaction=False)
     for minute in range(current - minutes + 1, current + 1):
-        pipe.hmget(TRAFFIC_KEY.format(minute=minute), ["requests", "errors", "responses_429"])
+        key = TRAFFIC_KEY.format(source=source, minute=minute)
+        pipe.hmget(key, ["requests", "errors", "responses_429"])
     totals = [0, 0, 0]
     for row in pipe.execute():
         for index, value in enumerate(row):

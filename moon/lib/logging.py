@@ -1,10 +1,14 @@
-"""Structured logging: one JSON object per line, the same shape from every process."""
+"""Structured logging: one JSON object per line, the same shape from every process, each
+line naming its process and, inside a request or a task, its request_id or task_id."""
 
+import contextlib
 import json
 import logging
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +20,7 @@ _ROLES = {
     "beat": "beat",
     "flower": "flower",
     "listen_pumpfun": "listener",
+    "watchdog": "watchdog",
     "runserver": "web",
     "gunicorn": "web",
 }
@@ -58,6 +63,34 @@ def mask_secrets(text: str) -> str:
     return _SECRET_ITEM.sub(rf"\1{MASK}", text)
 
 
+# What every line logged in the current request or task carries (request_id, task_id, task).
+_CONTEXT: ContextVar[dict[str, str]] = ContextVar("moon_log_context", default={})  # noqa: B039
+
+
+@contextlib.contextmanager
+def log_context(**fields: str) -> Iterator[None]:
+    """Every record logged inside carries `fields`."""
+    token = _CONTEXT.set({**_CONTEXT.get(), **fields})
+    try:
+        yield
+    finally:
+        _CONTEXT.reset(token)
+
+
+def log_context_set(**fields: str) -> None:
+    """Set fields until log_context_clear(): for code that starts and ends in two hooks
+    (Celery's task_prerun and task_postrun)."""
+    _CONTEXT.set({**_CONTEXT.get(), **fields})
+
+
+def log_context_clear() -> None:
+    _CONTEXT.set({})
+
+
+def log_context_get(field: str) -> str:
+    return _CONTEXT.get().get(field, "")
+
+
 def record_to_dict(record: logging.LogRecord) -> dict[str, Any]:
     """The JSON fields of a record: time, level, logger, message, process, and any `extra`."""
     data: dict[str, Any] = {
@@ -67,6 +100,7 @@ def record_to_dict(record: logging.LogRecord) -> dict[str, Any]:
         "message": mask_secrets(record.getMessage()),
         "process": PROCESS_NAME or record.processName,
         "pid": record.process,
+        **_CONTEXT.get(),
     }
     for key, value in vars(record).items():
         if key not in _STANDARD and not key.startswith("_"):

@@ -1,13 +1,16 @@
 """Liveness and readiness: is each part moon depends on answering?
 
-`/health` checks the database, Redis, the Celery broker and that a worker is alive by its
-heartbeat (any of them down: failing, HTTP 503)
-and whether the listener and beat are alive (either stale: degraded). `/health/scheduler` is the
+`/health` names every dependency (database, Redis, the Celery broker, the workers by their
+heartbeats, beat, the PumpPortal feed, DexScreener, the Solana RPC) as ok, degraded or failing,
+why, and since when (moon.operations.models.Dependency remembers); its own status is the worst
+of them, and HTTP 503 when that is failing. `/health/scheduler` is the
 refresh scheduler's own report (scoring.services.monitoring), `/health/ingestion` the intake's
 (ingestion.services.coverage: the feed against the chain). `system_status()` gathers them, the
 listener's state and the DexScreener budget for the /system page.
 """
 
+import dataclasses
+import itertools
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from typing import Any
 import redis
 from celery import current_app as celery_app
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -26,30 +29,64 @@ from django_celery_beat.models import PeriodicTask
 
 from ingestion.services.coverage import IntakeStatus, intake_status
 from ingestion.services.listener import ListenerStatus, listener_status
-from moon.lib.counters import dexscreener_traffic
+from moon.lib.counters import source_traffic
 from moon.lib.heartbeat import ALIVE_SECONDS, heartbeats
 from moon.lib.redis import redis_client
 from moon.lib.status import StatusReport
+from moon.operations.models import Dependency, Status, worst
 from scoring.models import ScoringSettings
 from scoring.services.dexscreener import dexscreener_budget_usage
 from scoring.services.monitoring import STALE_FACTOR, SchedulerStatus, scheduler_status
 from scoring.services.periodic import MANAGED_PREFIX
 
-FAILING_WHEN_DOWN = ("database", "redis", "broker", "workers")  # nothing works without these
-DEGRADED_WHEN_DOWN = ("listener", "beat")  # what is there still answers, but goes stale
 HOT_REFRESH_TASK = MANAGED_PREFIX + "refresh hot tokens"
 TRAFFIC_MINUTES = 5
+# The listener: a reconnect under way is fine for a minute; then degraded, and after five
+# minutes without the feed, failing.
+LISTENER_DEGRADED_AFTER = 60.0
+LISTENER_FAILING_AFTER = 300.0
+# An outside source (DexScreener, the Solana RPC) over its last SOURCE_MINUTES (this minute and
+# the one before: recent enough that a recovery shows within two minutes): degraded past
+# this error rate, failing when every request failed; judged from this many requests on.
+SOURCE_MINUTES = 2
+SOURCE_MIN_REQUESTS = 3
+SOURCE_MAX_ERROR_RATE = 0.25
 
 
 @dataclass(frozen=True)
 class Check(StatusReport):
-    """One dependency: does it answer? ``details`` are what the check saw besides."""
+    """One dependency: ok, degraded or failing, why, and since when (None: not known, e.g.
+    while the database that remembers it is down). ``details`` are what the check saw."""
 
-    ok: bool
+    status: str
     details: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    since: datetime | None = None
+    # False: what the check reads is itself down (Redis, the database), so it could not judge;
+    # failing on /health, but neither remembered nor alerted: the dependency that is down is.
+    judged: bool = True
+
+    @property
+    def ok(self) -> bool:
+        return self.status == Status.OK
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, **self.details}
+        head: dict[str, Any] = {"ok": self.ok, "status": self.status, "since": self.since}
+        if self.reason:
+            head["reason"] = self.reason
+        return {**head, **self.details}
+
+
+def _up(details: dict[str, Any] | None = None) -> Check:
+    return Check(Status.OK, details or {})
+
+
+def _failing(reason: str, details: dict[str, Any] | None = None) -> Check:
+    return Check(Status.FAILING, details or {}, reason)
+
+
+def _unreadable(reason: str, details: dict[str, Any] | None = None) -> Check:
+    return Check(Status.FAILING, details or {}, reason, judged=False)
 
 
 def check_database() -> Check:
@@ -57,16 +94,16 @@ def check_database() -> Check:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception as exc:
-        return Check(False, {"error": str(exc)})
-    return Check(True, {"vendor": connection.vendor})
+        return _failing(f"the database does not answer: {exc}", {"error": str(exc)})
+    return _up({"vendor": connection.vendor})
 
 
 def check_redis() -> Check:
     try:
         redis_client().ping()
     except redis.RedisError as exc:
-        return Check(False, {"error": str(exc)})
-    return Check(True)
+        return _failing(f"Redis does not answer: {exc}", {"error": str(exc)})
+    return _up()
 
 
 def check_broker() -> Check:
@@ -77,19 +114,48 @@ def check_broker() -> Check:
                 max_retries=1, interval_start=0, interval_step=1, interval_max=1, timeout=2
             )
     except Exception as exc:
-        return Check(False, {"error": str(exc)})
-    return Check(True)
+        return _failing(f"the Celery broker does not answer: {exc}", {"error": str(exc)})
+    return _up()
+
+
+QUEUE_SAMPLES_KEY = "moon:health:queue-depth"
+QUEUE_GROWTH_SECONDS = 90.0  # samples spanning this long that never fall: the queue only grows
+QUEUE_GROWTH_MIN = 10  # ... by at least this many tasks
+QUEUE_SAMPLE_KEEP_SECONDS = 180
+
+
+def queue_growth(depth: int, *, now: float) -> tuple[int, float] | None:
+    """Note `depth` among the queue's recent depths (each check adds one); (growth, seconds)
+    when the samples of the last QUEUE_GROWTH_SECONDS and more never fell and grew by
+    QUEUE_GROWTH_MIN or more, None otherwise."""
+    store = redis_client(settings.CELERY_BROKER_URL)
+    with store.pipeline() as pipe:
+        pipe.zadd(QUEUE_SAMPLES_KEY, {f"{now:.3f}:{depth}": now})
+        pipe.zremrangebyscore(QUEUE_SAMPLES_KEY, "-inf", now - QUEUE_SAMPLE_KEEP_SECONDS)
+        pipe.expire(QUEUE_SAMPLES_KEY, QUEUE_SAMPLE_KEEP_SECONDS)
+        pipe.zrangebyscore(QUEUE_SAMPLES_KEY, now - 2 * QUEUE_GROWTH_SECONDS, "+inf")
+        samples = [member.decode().split(":") for member in pipe.execute()[-1]]
+    points = [(float(at), int(count)) for at, count in samples]
+    if len(points) < 3 or points[-1][0] - points[0][0] < QUEUE_GROWTH_SECONDS:
+        return None
+    depths = [count for _, count in points]
+    if any(later < earlier for earlier, later in itertools.pairwise(depths)):
+        return None
+    growth = depths[-1] - depths[0]
+    return (growth, points[-1][0] - points[0][0]) if growth >= QUEUE_GROWTH_MIN else None
 
 
 def check_workers(*, now: float | None = None) -> Check:
-    """Celery workers alive by their heartbeats, and how many tasks wait in the queue."""
+    """Celery workers alive by their heartbeats, and how many tasks wait in the queue: failing
+    when no worker is alive, or when the queue only grows (the workers do not keep up)."""
     now = now if now is not None else time.time()
     try:
         beats = heartbeats()
         queue = celery_app.conf.task_default_queue  # every moon task goes through it
         waiting = int(redis_client(settings.CELERY_BROKER_URL).llen(queue))
+        growth = queue_growth(waiting, now=now)
     except redis.RedisError as exc:
-        return Check(False, {"alive": 0, "error": str(exc)})
+        return _unreadable(f"worker heartbeats unreadable: {exc}", {"alive": 0, "error": str(exc)})
     alive = [beat for beat in beats if beat.age(now) <= ALIVE_SECONDS]
     body: dict[str, Any] = {
         "alive": len(alive),
@@ -104,19 +170,46 @@ def check_workers(*, now: float | None = None) -> Check:
             for beat in beats
         ],
     }
-    return Check(bool(alive), body)
+    if alive and growth is not None:
+        grew, seconds = growth
+        reason = (
+            f"the task queue only grows: {grew} more tasks in {seconds:.0f}s, {waiting} waiting"
+        )
+        return _failing(reason, body)
+    if alive:
+        return _up(body)
+    return _failing(
+        f"no Celery worker alive (none beat in the last {ALIVE_SECONDS:.0f}s); "
+        f"{waiting} tasks waiting",
+        body,
+    )
 
 
 def check_listener(*, now: float | None = None) -> Check:
+    """The PumpPortal feed: degraded when silent, or after a minute without a connection;
+    failing after five minutes without one, or when no listener runs at all."""
     status = listener_status(now=now)
-    return Check(
-        status.ok,
-        {
-            "state": status.state,
-            "connected": status.connected,
-            "last_frame_age_seconds": status.last_frame_age_seconds,
-        },
-    )
+    body = {
+        "state": status.state,
+        "connected": status.connected,
+        "last_frame_age_seconds": status.last_frame_age_seconds,
+        "disconnected_seconds": status.disconnected_seconds,
+    }
+    if status.state == "missing":
+        return _failing("no PumpPortal listener has published its state", body)
+    if status.state == "unknown":
+        return _unreadable(f"the listener's state is unreadable: {status.error}", body)
+    away = status.disconnected_seconds
+    error = f" ({status.last_error})" if status.last_error else ""
+    if away is not None and away > LISTENER_FAILING_AFTER:
+        return _failing(f"the PumpPortal feed is unreachable for {away:.0f}s{error}", body)
+    if away is not None and away > LISTENER_DEGRADED_AFTER:
+        reason = f"the PumpPortal feed is unreachable for {away:.0f}s{error}"
+        return Check(Status.DEGRADED, body, reason)
+    if status.state == "stale":
+        reason = f"the PumpPortal feed is silent for {status.silent_seconds:.0f}s"
+        return Check(Status.DEGRADED, body, reason)
+    return _up(body)
 
 
 def check_beat(*, now: datetime | None = None) -> Check:
@@ -128,9 +221,10 @@ def check_beat(*, now: datetime | None = None) -> Check:
     try:
         task = PeriodicTask.objects.select_related("interval").filter(name=HOT_REFRESH_TASK).first()
     except Exception as exc:
-        return Check(False, {"state": "unknown", "error": str(exc)})
+        return _unreadable(f"beat's schedule is unreadable: {exc}", {"state": "unknown"})
     if task is None:
-        return Check(False, {"state": "missing", "task": HOT_REFRESH_TASK})
+        reason = "beat's schedule has no hot refresh (run setup_periodic_tasks)"
+        return Check(Status.DEGRADED, {"state": "missing", "task": HOT_REFRESH_TASK}, reason)
     if task.interval is not None:
         interval = task.interval.schedule.run_every.total_seconds()
     else:  # an operator moved it to a crontab: judge by the declared interval
@@ -142,33 +236,103 @@ def check_beat(*, now: datetime | None = None) -> Check:
         "age_seconds": None,
     }
     if not task.enabled:
-        return Check(False, {"state": "disabled", **body})
+        return Check(Status.DEGRADED, {"state": "disabled", **body}, "the hot refresh is disabled")
     if task.last_run_at is None:
-        return Check(False, {"state": "stale", **body})
+        return Check(Status.DEGRADED, {"state": "stale", **body}, "beat has never ticked")
     age = (now - task.last_run_at).total_seconds()
-    fresh = age <= STALE_FACTOR * interval
-    return Check(fresh, {"state": "ok" if fresh else "stale", **body, "age_seconds": round(age, 3)})
+    body = {**body, "age_seconds": round(age, 3)}
+    if age <= STALE_FACTOR * interval:
+        return _up({"state": "ok", **body})
+    return Check(Status.DEGRADED, {"state": "stale", **body}, f"beat last ticked {age:.0f}s ago")
 
 
-def health_checks() -> dict[str, Check]:
-    return {
+def check_source(source: str, label: str, *, now: float | None = None) -> Check:
+    """An outside source by its last SOURCE_MINUTES of requests: degraded past the error
+    rate, failing when every request failed (from SOURCE_MIN_REQUESTS requests on)."""
+    try:
+        traffic = source_traffic(source, minutes=SOURCE_MINUTES, now=now)
+    except redis.RedisError as exc:
+        return _unreadable(f"{label}'s traffic is unreadable: {exc}", {"error": str(exc)})
+    rate = traffic.error_rate
+    body = {
+        f"requests_{SOURCE_MINUTES}m": traffic.requests,
+        f"errors_{SOURCE_MINUTES}m": traffic.errors,
+        f"responses_429_{SOURCE_MINUTES}m": traffic.responses_429,
+        "error_rate": rate,
+    }
+    if rate is None or traffic.requests < SOURCE_MIN_REQUESTS or rate <= SOURCE_MAX_ERROR_RATE:
+        return _up(body)
+    reason = (
+        f"{label}: {traffic.errors} of {traffic.requests} requests failed in the last "
+        f"{SOURCE_MINUTES} minutes ({traffic.responses_429} HTTP 429)"
+    )
+    return Check(
+        Status.FAILING if traffic.errors == traffic.requests else Status.DEGRADED, body, reason
+    )
+
+
+def health_checks(*, now: datetime | None = None) -> dict[str, Check]:
+    """Every dependency, each with its status since when (remembered in the database; `now`
+    is when a status that changed is recorded to have changed)."""
+    redis_check, broker_check = check_redis(), check_broker()
+    if not redis_check.ok and settings.CELERY_BROKER_URL == settings.REDIS_URL:
+        broker_check = dataclasses.replace(broker_check, judged=False)  # the same server
+    checks = {
         "database": check_database(),
-        "redis": check_redis(),
-        "broker": check_broker(),
+        "redis": redis_check,
+        "broker": broker_check,
         "workers": check_workers(),
-        "listener": check_listener(),
         "beat": check_beat(),
+        "listener": check_listener(),
+        "dexscreener": check_source("dexscreener", "DexScreener"),
+    }
+    if settings.SOLANA_RPC_URL:
+        checks["solana_rpc"] = check_source("solana_rpc", "the Solana RPC")
+    return dependencies_record(checks, now=now)
+
+
+def dependencies_record(
+    checks: Mapping[str, Check], *, now: datetime | None = None
+) -> dict[str, Check]:
+    """Remember when each judged check entered its status; `checks` with their `since`.
+    Without the database nothing is remembered, and `since` stays unknown."""
+    now = now or timezone.now()
+    judged = {name: check for name, check in checks.items() if check.judged}
+    try:
+        known = {row.name: row for row in Dependency.objects.filter(name__in=list(judged))}
+        for name, check in judged.items():
+            row = known.get(name)
+            if row is None:
+                row = Dependency.objects.create(
+                    name=name, status=check.status, since=now, reason=check.reason[:500]
+                )
+                known[name] = row
+            elif row.status != check.status or row.reason != check.reason[:500]:
+                changed = row.status != check.status
+                Dependency.objects.filter(pk=row.pk).update(
+                    status=check.status,
+                    reason=check.reason[:500],
+                    **({"since": now} if changed else {}),
+                )
+                row.since = now if changed else row.since
+    except DatabaseError:
+        return dict(checks)
+    return {
+        name: dataclasses.replace(check, since=known[name].since) if name in known else check
+        for name, check in checks.items()
     }
 
 
+def dependencies_in_trouble() -> list[Dependency]:
+    """The dependencies last judged degraded or failing, the worst first (what the dashboard
+    names when it has nothing to show)."""
+    rows = Dependency.objects.exclude(status=Status.OK)
+    return sorted(rows, key=lambda row: (row.status != Status.FAILING, row.since))
+
+
 def overall_status(checks: Mapping[str, Check]) -> str:
-    """failing when the database, Redis or the broker is down or no worker is alive; degraded
-    when the listener or beat is stale; ok otherwise."""
-    if any(not checks[name].ok for name in FAILING_WHEN_DOWN if name in checks):
-        return "failing"
-    if any(not checks[name].ok for name in DEGRADED_WHEN_DOWN if name in checks):
-        return "degraded"
-    return "ok"
+    """The worst of the checks: failing, degraded or ok."""
+    return worst([check.status for check in checks.values()])
 
 
 @dataclass(frozen=True)
@@ -194,7 +358,7 @@ class DexScreenerStatus(StatusReport):
 def dexscreener_status() -> DexScreenerStatus:
     try:
         usage = dexscreener_budget_usage()
-        traffic = dexscreener_traffic(minutes=TRAFFIC_MINUTES)
+        traffic = source_traffic("dexscreener", minutes=TRAFFIC_MINUTES)
     except Exception as exc:
         return DexScreenerStatus(limit=settings.DEXSCREENER_RPM, error=str(exc))
     return DexScreenerStatus(

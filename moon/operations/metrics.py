@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 
 import redis
+from celery import current_app as celery_app
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -21,6 +23,8 @@ from prometheus_client.registry import Collector
 from ingestion.services.coverage import intake_status
 from ingestion.services.listener import listener_status
 from moon.lib.counters import COUNTERS, counters_read
+from moon.operations.health import check_workers
+from moon.operations.models import SEVERITY, Dependency, Status
 from scoring.services.dexscreener import dexscreener_budget_usage
 from scoring.services.monitoring import STALE_FACTOR, scheduler_status
 
@@ -37,6 +41,8 @@ class MoonCollector(Collector):
         yield from self._listener()
         yield from self._scheduler()
         yield from self._budget()
+        yield from self._workers()
+        yield from self._dependencies()
         yield from self._intake()
 
     def _counters(self) -> Iterator[Metric]:
@@ -117,6 +123,37 @@ class MoonCollector(Collector):
         yield GaugeMetricFamily(
             "moon_dexscreener_blocked", "1 while a 429 holds every process back.", int(blocked)
         )
+
+    def _workers(self) -> Iterator[Metric]:
+        check = check_workers()
+        if not check.judged:  # Redis is down: moon_metrics_store_up says so
+            return
+        yield GaugeMetricFamily(
+            "moon_workers_alive",
+            "Celery workers that beat within the last 30 s.",
+            value=check.details["alive"],
+        )
+        depth = GaugeMetricFamily(
+            "moon_queue_depth", "Tasks waiting in a Celery queue.", labels=["queue"]
+        )
+        depth.add_metric([celery_app.conf.task_default_queue], check.details["queue_depth"])
+        yield depth
+
+    def _dependencies(self) -> Iterator[Metric]:
+        """Each dependency as last judged by /health or the watchdog: 0 ok, 1 degraded, 2
+        failing."""
+        try:
+            rows = list(Dependency.objects.values_list("name", "status"))
+        except DatabaseError:
+            return
+        family = GaugeMetricFamily(
+            "moon_dependency_status",
+            "A dependency as last judged: 0 ok, 1 degraded, 2 failing.",
+            labels=["dependency"],
+        )
+        for name, status in rows:
+            family.add_metric([name], SEVERITY[Status(status)])
+        yield family
 
     def _intake(self) -> Iterator[Metric]:
         status = intake_status()

@@ -1,12 +1,15 @@
 """The operators' pages: /system/ and /logs/."""
 
 import logging
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import redis
 from django import forms
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -51,7 +54,7 @@ def system_sections(status: SystemStatus) -> dict[str, Any]:
         "status": status.status,
         "checked_at": status.checked_at,
         "checks": [
-            (name, check.ok, detail_rows(check.to_json(), skip=("ok",)))
+            (name, check.status, check.reason, check.since, detail_rows(check.details))
             for name, check in status.checks.items()
         ],
         "scheduler_status": scheduler.status,
@@ -109,6 +112,8 @@ def system(request: HttpRequest) -> HttpResponse:
         logger.exception("system status failed")
         context = {"status": "failing", "error": str(exc)}
     context["poll_seconds"] = SYSTEM_POLL_SECONDS
+    # Flower shows every task: staff only, like the logs.
+    context["flower_url"] = settings.FLOWER_URL if request.user.is_staff else ""
     return render_page(request, "moon/system.html", "system-status", context)
 
 
@@ -144,6 +149,35 @@ class LogFilterForm(forms.Form):
         }
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass(frozen=True)
+class LogGroup:
+    """Consecutive records that say the same thing: the newest, how many, the oldest's time."""
+
+    record: dict[str, Any]
+    count: int
+    first_time: Any
+
+
+def log_groups(records: Iterable[dict[str, Any]]) -> list[LogGroup]:
+    """Records (newest first) with each run of repeats folded into one: same level, process,
+    logger and message but for its numbers ("refreshed 3 hot tokens", "... 4 ...")."""
+    groups: list[LogGroup] = []
+    last_key: tuple[Any, ...] | None = None
+    for record in records:
+        shape = _NUMBER.sub("#", str(record.get("message", "")))
+        key = (record.get("level"), record.get("process"), record.get("logger"), shape)
+        if groups and key == last_key:
+            newest = groups[-1]
+            groups[-1] = LogGroup(newest.record, newest.count + 1, record.get("time"))
+        else:
+            groups.append(LogGroup(record, 1, record.get("time")))
+        last_key = key
+    return groups
+
+
 @staff_member_required
 @require_safe
 def logs(request: HttpRequest) -> HttpResponse:
@@ -158,6 +192,7 @@ def logs(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "records": records,
+        "groups": log_groups(records),
         "error": error,
         "limit": LOG_LIMIT,
         "paused": bool(form.cleaned_data.get("paused")),

@@ -1,4 +1,5 @@
-"""The Django admin: tokens with their pools and recent scores, snapshots, settings versions."""
+"""The Django admin: tokens with their pools and recent scores, snapshots, settings versions,
+and the dependencies as last judged."""
 
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 
+from moon.operations.models import Dependency
 from scoring.engine import weight_fields
 from scoring.models import ScoringSettings, TokenScore
 from scoring.services.settings import EDITABLE_FIELDS, SETTINGS_GROUPS, scoring_settings_save
@@ -175,6 +177,20 @@ class TokenScoreAdmin(admin.ModelAdmin[TokenScore]):
     list_select_related = ("token",)
     raw_id_fields = ("token",)
     show_full_result_count = False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Dependency)
+class DependencyAdmin(admin.ModelAdmin[Dependency]):
+    """What /health and the watchdog last judged, and what was told: read only."""
+
+    list_display = ("name", "status", "since", "reason", "alerted_status", "alerted_at")
+    list_filter = ("status",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

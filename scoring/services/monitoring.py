@@ -266,7 +266,7 @@ def scheduler_status(*, now: datetime | None = None) -> SchedulerStatus:
             status, reason = "failing", error
         groups[group] = GroupStatus(status=status, reason=reason, tokens=tokens, stats=stats)
     overall = max((g.status for g in groups.values()), key=STATUS_ORDER.index)
-    return SchedulerStatus(status=overall, checked_at=now, groups=groups)
+    return SchedulerStatus(status=overall, checked_at=now, groups=groups, error=error)
 
 
 def _time(value: str | None) -> datetime | None:

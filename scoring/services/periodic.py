@@ -33,7 +33,6 @@ def declared_tasks(settings: ScoringSettings) -> list[Periodic]:
         ),
         Periodic("archive tokens", "scoring.archive_tokens", 300),
         Periodic("thin old snapshots", "scoring.prune_snapshots", 3600),
-        Periodic("check alerts", "operations.check_alerts", 60),
         Periodic("reconcile migrations", "ingestion.reconcile_migrations", 600),
         Periodic("prune intake", "ingestion.prune_intake", 3600),
     ]

@@ -321,12 +321,17 @@ class Stack:
     def start_listener(self) -> Process:
         return self.start("listener", "manage.py", "listen_pumpfun")
 
+    def start_watchdog(self) -> Process:
+        return self.start("watchdog", "manage.py", "watchdog")
+
     def start_system(self, concurrency: int = 2) -> None:
-        """web, worker, beat and listener, as the Procfile runs them; back once all are up."""
+        """web, worker, beat, listener and watchdog, as the Procfile runs them; back once all
+        are up."""
         self.start_web()
         self.start_worker(concurrency)
         self.start_beat()
         self.start_listener()
+        self.start_watchdog()
         self.wait_listening()
         try:
             wait_for(lambda: self.get("/health")[1]["status"] == "ok", 60, "/health ok")
@@ -427,6 +432,7 @@ def base_env(postgres: Postgres, redis_server: Redis, market: SandboxHandle) -> 
         "SOLANA_RPC_URL": market.rpc_url,
         "DEXSCREENER_RPM": "6000",  # the budget never limits a drill that does not ask it to
         "LOG_LEVEL": "INFO",
+        "WATCHDOG_INTERVAL_SECONDS": "2",
     }
 
 

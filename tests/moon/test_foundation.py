@@ -72,3 +72,19 @@ def test_a_settings_change_is_what_another_process_reads_next() -> None:
     )
 
     assert result.stdout.strip() == "2 0.6"
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_the_dependencies_as_last_judged_read_only(admin_client: Client) -> None:
+    from moon.operations.models import Dependency
+
+    Dependency.objects.create(
+        name="workers", status="failing", since=timezone.now(), reason="no Celery worker alive"
+    )
+
+    listing = admin_client.get("/admin/operations/dependency/")
+    adding = admin_client.get("/admin/operations/dependency/add/")
+
+    assert listing.status_code == 200
+    assert b"no Celery worker alive" in listing.content
+    assert adding.status_code == 403

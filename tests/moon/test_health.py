@@ -1,4 +1,4 @@
-"""/health: database, Redis and broker (down: failing, 503); listener and beat (stale: degraded)."""
+"""/health: every dependency ok, degraded or failing, why and since when; 503 when failing."""
 
 import time
 from datetime import UTC, datetime, timedelta
@@ -31,6 +31,7 @@ def listener_alive(*, frame_age: float = 5.0, connected: bool = True) -> float:
         ListenerState(
             connected=connected,
             connected_since=now - 100 if connected else None,
+            disconnected_since=None if connected else now - 10,
             last_frame_at=now - frame_age,
             migrations_seen=3,
             creations_seen=40,
@@ -70,39 +71,89 @@ def test_it_is_ok_when_every_part_answers(client: Client) -> None:
         "workers",
         "listener",
         "beat",
+        "dexscreener",
+        "solana_rpc",
     }
     assert body["status"] == "ok"
-    assert {name: body[name]["ok"] for name in set(body) - {"status", "checked_at"}} == {
-        "database": True,
-        "redis": True,
-        "broker": True,
-        "workers": True,
-        "listener": True,
-        "beat": True,
-    }
+    dependencies = set(body) - {"status", "checked_at"}
+    assert {body[name]["status"] for name in dependencies} == {"ok"}
+    assert all(body[name]["ok"] for name in dependencies)
+    assert all("reason" not in body[name] for name in dependencies)
+    assert all(body[name]["since"] for name in dependencies)  # remembered from this first look
     assert (body["listener"]["state"], body["beat"]["state"]) == (
         "connected",
         "ok",
     )
 
 
-def test_it_is_degraded_without_a_listener_or_a_beat_tick(client: Client) -> None:
+def test_without_a_listener_it_is_failing_and_without_a_beat_schedule_degraded(
+    client: Client,
+) -> None:
     worker_beating()
     response = client.get("/health")
 
     body = response.json()
-    assert (response.status_code, body["status"]) == (200, "degraded")
+    assert (response.status_code, body["status"]) == (503, "failing")
     assert body["listener"] == {
         "ok": False,
+        "status": "failing",
+        "since": body["listener"]["since"],
+        "reason": "no PumpPortal listener has published its state",
         "state": "missing",
         "connected": False,
         "last_frame_age_seconds": None,
+        "disconnected_seconds": None,
     }
     assert body["beat"] == {
         "ok": False,
+        "status": "degraded",
+        "since": body["beat"]["since"],
+        "reason": "beat's schedule has no hot refresh (run setup_periodic_tasks)",
         "state": "missing",
         "task": "moon: refresh hot tokens",
     }
+
+
+def test_since_is_when_a_dependency_entered_its_status(client: Client) -> None:
+    listener_alive()
+    beat_ticked(10)
+    worker_beating()
+    first = client.get("/health").json()
+    again = client.get("/health").json()
+    worker_beating(seconds_ago=45, hostname="worker@test")  # its beat stops
+    down = client.get("/health").json()
+
+    assert again["workers"]["since"] == first["workers"]["since"]  # unchanged status
+    assert down["workers"]["since"] > first["workers"]["since"]
+    assert down["redis"]["since"] == first["redis"]["since"]
+
+
+def test_an_outside_source_is_degraded_past_a_quarter_failing_and_failing_when_all_fail() -> None:
+    from moon.lib.counters import dexscreener_request_observe
+
+    for status in (200, 200, 200, 503):
+        dexscreener_request_observe("tokens", status, 0.1)
+    assert health.check_source("dexscreener", "DexScreener").status == "ok"  # 25%
+    dexscreener_request_observe("tokens", None, 0.1)  # a transport error: 2 of 5
+    degraded = health.check_source("dexscreener", "DexScreener")
+    assert (degraded.status, degraded.reason) == (
+        "degraded",
+        "DexScreener: 2 of 5 requests failed in the last 2 minutes (0 HTTP 429)",
+    )
+    for _ in range(3):
+        dexscreener_request_observe("tokens", 429, 0.1)
+    assert health.check_source("dexscreener", "DexScreener").details["responses_429_2m"] == 3
+
+
+def test_every_request_failing_makes_a_source_failing() -> None:
+    from moon.lib.counters import solana_rpc_request_observe
+
+    for _ in range(3):
+        solana_rpc_request_observe("getSignaturesForAddress", 503, 0.1)
+
+    check = health.check_source("solana_rpc", "the Solana RPC")
+
+    assert (check.status, check.details["error_rate"]) == ("failing", 1.0)
 
 
 @override_settings(REDIS_URL="redis://127.0.0.1:1/0")
@@ -140,9 +191,13 @@ def test_a_listener_without_a_frame_for_twice_the_silence_limit_is_stale() -> No
     assert (stale["state"], stale["last_frame_age_seconds"]) == ("stale", 601.0)
     assert health.check_listener(now=now + 2 * SILENCE + 1).to_json() == {
         "ok": False,
+        "status": "degraded",
+        "since": None,
+        "reason": "the PumpPortal feed is silent for 601s",
         "state": "stale",
         "connected": True,
         "last_frame_age_seconds": 601.0,
+        "disconnected_seconds": None,
     }
 
 
@@ -153,10 +208,30 @@ def test_a_listener_reconnecting_with_recent_frames_is_still_ok() -> None:
 
     assert check == {
         "ok": True,
+        "status": "ok",
+        "since": None,
         "state": "disconnected",
         "connected": False,
         "last_frame_age_seconds": 20.0,
+        "disconnected_seconds": 10.0,
     }
+
+
+@pytest.mark.parametrize(
+    ("away", "status"), [(60, "ok"), (61, "degraded"), (300, "degraded"), (301, "failing")]
+)
+def test_a_listener_without_a_connection_is_degraded_after_a_minute_failing_after_five(
+    away: float, status: str
+) -> None:
+    now = time.time()
+    listener_state_save(ListenerState(disconnected_since=now - away, last_error="DNS failed"))
+
+    check = health.check_listener(now=now)
+
+    assert check.status == status
+    assert check.details["last_frame_age_seconds"] is None  # never received one: no age
+    if status != "ok":
+        assert check.reason == f"the PumpPortal feed is unreachable for {away}s (DNS failed)"
 
 
 def test_the_listener_status_carries_its_state() -> None:
@@ -168,6 +243,8 @@ def test_the_listener_status_carries_its_state() -> None:
         "state": "connected",
         "connected": True,
         "last_frame_age_seconds": 5.0,
+        "silent_seconds": 5.0,
+        "disconnected_seconds": None,
         "stale_after_seconds": 600,
         "last_frame_at": datetime.fromtimestamp(now - 5, UTC),
         "connected_since": datetime.fromtimestamp(now - 100, UTC),
@@ -186,6 +263,8 @@ def test_without_a_listener_the_status_has_the_same_keys() -> None:
         "state": "missing",
         "connected": False,
         "last_frame_age_seconds": None,
+        "silent_seconds": None,
+        "disconnected_seconds": None,
         "stale_after_seconds": 600,
         "last_frame_at": None,
         "connected_since": None,
@@ -205,7 +284,8 @@ def test_a_listener_that_never_got_a_frame_counts_its_silence_from_the_connectio
 
     status = health.listener_status(now=now).to_json()
 
-    assert (status["state"], status["last_frame_age_seconds"]) == ("connected", 30.0)
+    assert (status["state"], status["silent_seconds"]) == ("connected", 30.0)
+    assert status["last_frame_age_seconds"] is None
 
 
 def test_beat_is_stale_after_three_hot_intervals() -> None:
@@ -216,13 +296,16 @@ def test_beat_is_stale_after_three_hot_intervals() -> None:
 
     assert fresh == {
         "ok": True,
+        "status": "ok",
+        "since": None,
         "state": "ok",
         "task": "moon: refresh hot tokens",
         "interval_seconds": 30.0,
         "last_tick_at": ticked,
         "age_seconds": 90.0,
     }
-    assert (stale["ok"], stale["state"], stale["age_seconds"]) == (False, "stale", 91.0)
+    assert (stale["status"], stale["state"], stale["age_seconds"]) == ("degraded", "stale", 91.0)
+    assert stale["reason"] == "beat last ticked 91s ago"
 
 
 def test_beat_that_never_ticked_is_stale() -> None:
@@ -230,20 +313,22 @@ def test_beat_that_never_ticked_is_stale() -> None:
 
     check = health.check_beat().to_json()
 
-    assert (check["ok"], check["state"], check["last_tick_at"]) == (False, "stale", None)
+    assert (check["status"], check["state"], check["last_tick_at"]) == ("degraded", "stale", None)
 
 
-def test_the_overall_status_ranks_the_checks() -> None:
-    up = health.Check(True)
-    down = health.Check(False)
-    everything = dict.fromkeys(("database", "redis", "broker", "workers", "listener", "beat"), up)
+def test_the_overall_status_is_the_worst_check() -> None:
+    up, degraded, failing = (health.Check(s) for s in ("ok", "degraded", "failing"))
+    everything = dict.fromkeys(("database", "redis", "workers", "listener", "beat"), up)
 
     assert health.overall_status(everything) == "ok"
-    assert health.overall_status({**everything, "beat": down}) == "degraded"
-    assert health.overall_status({**everything, "listener": down, "beat": down}) == "degraded"
-    assert health.overall_status({**everything, "database": down}) == "failing"
-    assert health.overall_status({**everything, "broker": down, "listener": down}) == "failing"
-    assert health.overall_status({**everything, "workers": down}) == "failing"
+    assert health.overall_status({**everything, "beat": degraded}) == "degraded"
+    assert health.overall_status({**everything, "listener": degraded, "beat": degraded}) == (
+        "degraded"
+    )
+    assert health.overall_status({**everything, "database": failing}) == "failing"
+    assert health.overall_status({**everything, "workers": failing, "beat": degraded}) == (
+        "failing"
+    )
 
 
 def test_system_status_gathers_checks_scheduler_listener_budget_and_intake() -> None:
@@ -268,7 +353,10 @@ def test_system_status_gathers_checks_scheduler_listener_budget_and_intake() -> 
         "the reconciler never reached the chain's head",
     )
     assert status["status"] == "ok"
-    assert set(status["checks"]) == {"database", "redis", "broker", "workers", "listener", "beat"}
+    assert set(status["checks"]) == {
+        *("database", "redis", "broker", "workers", "listener", "beat"),
+        *("dexscreener", "solana_rpc"),
+    }
     assert set(status["scheduler"]) == {"status", "checked_at", "groups"}
     assert set(status["scheduler"]["groups"]) == {"hot", "cold"}
     assert status["listener"]["state"] == "connected"
@@ -425,3 +513,34 @@ def test_a_probe_answering_503_is_a_warning_not_an_error() -> None:
     assert record("/health/scheduler", 503).levelname == "WARNING"
     assert record("/api/tokens/", 503).levelname == "ERROR"  # a page's 503 stays an error
     assert record("/health", 500).levelname == "ERROR"  # a defect in a probe too
+
+
+def test_a_queue_that_only_grows_while_workers_live_is_failing(redis_client: redis.Redis) -> None:
+    worker_beating()
+    start = time.time()
+    redis_client.rpush("celery", *range(5))
+    assert health.check_workers(now=start).ok
+    redis_client.rpush("celery", *range(5))
+    worker_beating(seconds_ago=-45)  # the clock moves on: the worker beats on
+    assert health.check_workers(now=start + 45).ok
+    redis_client.rpush("celery", *range(5))
+    worker_beating(seconds_ago=-95)
+
+    grown = health.check_workers(now=start + 95)
+
+    assert (grown.status, grown.details["queue_depth"]) == ("failing", 15)
+    assert grown.reason == "the task queue only grows: 10 more tasks in 95s, 15 waiting"
+
+
+def test_a_queue_that_fell_once_is_not_only_growing(redis_client: redis.Redis) -> None:
+    worker_beating()
+    start = time.time()
+    redis_client.rpush("celery", *range(20))
+    health.check_workers(now=start)
+    redis_client.ltrim("celery", 0, 4)  # a worker took 15
+    worker_beating(seconds_ago=-45)
+    health.check_workers(now=start + 45)
+    redis_client.rpush("celery", *range(30))
+    worker_beating(seconds_ago=-95)
+
+    assert health.check_workers(now=start + 95).ok

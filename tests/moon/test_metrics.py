@@ -25,8 +25,8 @@ from moon.lib.counters import (
     counter_add,
     counters_read,
     dexscreener_request_observe,
-    dexscreener_traffic,
     solana_rpc_request_observe,
+    source_traffic,
 )
 from scoring.services import dexscreener as ingestion_services
 from scoring.services.monitoring import batch_success_record
@@ -76,17 +76,18 @@ def test_it_counts_dexscreener_requests_errors_and_429s(client: Client) -> None:
     assert samples[("moon_dexscreener_requests_total", (("endpoint", "token-pairs"),))] == 2
     assert samples[("moon_dexscreener_errors_total", ())] == 3
     assert samples[("moon_dexscreener_responses_429_total", ())] == 1
-    assert dexscreener_traffic(minutes=5).requests == 4
-    assert (dexscreener_traffic(minutes=5).errors, dexscreener_traffic().responses_429) == (3, 1)
+    assert source_traffic("dexscreener", minutes=5).requests == 4
+    traffic = source_traffic("dexscreener", minutes=5)
+    assert (traffic.errors, traffic.responses_429) == (3, 1)
 
 
 def test_the_traffic_window_only_sums_its_minutes() -> None:
     now = time.time()
     dexscreener_request_observe("tokens", 500, 0.1)
 
-    assert dexscreener_traffic(minutes=1, now=now).requests == 1
-    assert dexscreener_traffic(minutes=5, now=now + 4 * 60).requests == 1
-    assert dexscreener_traffic(minutes=5, now=now + 5 * 60).requests == 0
+    assert source_traffic("dexscreener", minutes=1, now=now).requests == 1
+    assert source_traffic("dexscreener", minutes=5, now=now + 4 * 60).requests == 1
+    assert source_traffic("dexscreener", minutes=5, now=now + 5 * 60).requests == 0
 
 
 class _Pairs(BaseHTTPRequestHandler):
@@ -254,3 +255,25 @@ def test_the_process_solana_client_counts_its_requests(client: Client) -> None:
     assert samples[("moon_solana_rpc_errors_total", (("method", "getTransaction"),))] == 1
     assert samples[("moon_solana_rpc_errors_total", (("method", "getSignaturesForAddress"),))] == 1
     assert samples[("moon_solana_rpc_responses_429_total", ())] == 1
+
+
+def test_workers_their_queue_and_each_dependency_are_exported(
+    client: Client, redis_client: redis.Redis
+) -> None:
+    from datetime import UTC, datetime
+
+    from moon.lib.heartbeat import heartbeat_write
+    from moon.operations.models import Dependency
+
+    heartbeat_write("worker@metrics", pid=1, at=time.time())
+    redis_client.rpush("celery", "a", "b")
+    since = datetime(2026, 3, 1, tzinfo=UTC)
+    Dependency.objects.create(name="beat", status="degraded", since=since)
+    Dependency.objects.create(name="redis", status="ok", since=since)
+
+    samples = scrape(client)
+
+    assert samples[("moon_workers_alive", ())] == 1
+    assert samples[("moon_queue_depth", (("queue", "celery"),))] == 2
+    assert samples[("moon_dependency_status", (("dependency", "beat"),))] == 1
+    assert samples[("moon_dependency_status", (("dependency", "redis"),))] == 0

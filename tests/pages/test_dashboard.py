@@ -269,6 +269,33 @@ def test_an_empty_dashboard_says_it_waits_for_migrations() -> None:
     )
 
 
+def test_an_empty_dashboard_names_what_is_down_and_since_when() -> None:
+    from datetime import UTC, datetime
+
+    from moon.operations.models import Dependency
+
+    since = datetime(2026, 3, 1, 12, 0, 5, tzinfo=UTC)
+    Dependency.objects.create(name="database", status="ok", since=since)
+    Dependency.objects.create(
+        name="dexscreener", status="degraded", since=since, reason="DexScreener: 3 of 9 failed"
+    )
+    Dependency.objects.create(
+        name="listener",
+        status="failing",
+        since=since,
+        reason="the PumpPortal feed is unreachable for 400s (DNS failed)",
+    )
+
+    response = Client().get("/")
+
+    troubles = parse(response.content).find("ul", class_="troubles").find_all("li")
+    assert [item.text() for item in troubles] == [
+        "listener failing since 12:00:05 UTC: the PumpPortal feed is unreachable for 400s "
+        "(DNS failed)",
+        "dexscreener degraded since 12:00:05 UTC: DexScreener: 3 of 9 failed",
+    ]
+
+
 def test_the_body_sends_the_csrf_token_with_every_htmx_request() -> None:
     client = Client()
     response = client.get("/")

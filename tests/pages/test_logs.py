@@ -137,3 +137,29 @@ def test_a_logged_record_shows_up(staff_client: Client) -> None:
             "the pages test says hello",
         ]
     ]
+
+
+def test_repeated_lines_fold_into_one_with_their_count(
+    staff_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def line(second: int, message: str, level: str = "INFO") -> dict[str, Any]:
+        time = f"2026-03-01T12:00:{second:02d}.000+00:00"
+        return {"time": time, "level": level, "logger": "scoring.tasks", "message": message}
+
+    records = [
+        line(9, "refreshed 4 hot tokens"),
+        line(8, "refreshed 3 hot tokens"),
+        line(7, "refreshed 12 hot tokens"),
+        line(6, "refreshed 3 hot tokens", level="WARNING"),
+        line(5, "refreshed 3 hot tokens"),
+    ]
+    monkeypatch.setattr("moon.operations.views.log_records", lambda **kwargs: records)
+
+    response = staff_client.get("/logs/")
+
+    rows = parse(response.content).find("table", class_="logs").find("tbody").find_all("tr")
+    assert [(row.find_all("td")[0].text(), row.find_all("td")[4].text()) for row in rows] == [
+        ("12:00:09.000", "refreshed 4 hot tokens ×3 since 12:00:07.000"),  # noqa: RUF001
+        ("12:00:06.000", "refreshed 3 hot tokens"),  # another level: not a repeat
+        ("12:00:05.000", "refreshed 3 hot tokens"),
+    ]

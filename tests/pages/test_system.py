@@ -22,8 +22,15 @@ STATUS = SystemStatus(
     status="degraded",
     checked_at=CHECKED,
     checks={
-        "database": Check(True, {"vendor": "postgresql"}),
-        "listener": Check(False, {"state": "stale", "last_frame_age_seconds": 912.5}),
+        "database": Check(
+            "ok", {"vendor": "postgresql"}, since=datetime(2026, 3, 1, 9, tzinfo=UTC)
+        ),
+        "listener": Check(
+            "degraded",
+            {"state": "stale", "last_frame_age_seconds": 912.5},
+            "the PumpPortal feed is silent for 912s",
+            datetime(2026, 3, 1, 11, 45, 1, tzinfo=UTC),
+        ),
     },
     scheduler=SchedulerStatus(
         status="ok",
@@ -52,8 +59,12 @@ def test_it_shows_every_part_of_the_system_status(
     assert html.find("h1").text() == ("System degraded checked 12:00:05 UTC · refreshes every 10s")
     checks = html.find("table", class_="checks").find_all("tr")
     assert [[td.text() for td in row.find_all() if td.tag in {"th", "td"}] for row in checks] == [
-        ["database", "ok", "vendor postgresql"],
-        ["listener", "down", "state stale last frame age seconds 912.5"],
+        ["database", "ok since 09:00:00", "vendor postgresql"],
+        [
+            "listener",
+            "degraded since 11:45:01 the PumpPortal feed is silent for 912s",
+            "state stale last frame age seconds 912.5",
+        ],
     ]
     groups = html.find("table", class_="groups").find_all("tr")
     cells = [[td.text() for td in row.find_all() if td.tag in {"th", "td"}] for row in groups]
@@ -65,10 +76,12 @@ def test_it_shows_every_part_of_the_system_status(
     assert "batches 7" in cells[0][2]
     assert html.find("div", class_="meter").find("span").attrs["style"] == "width: 25%"
     listener = html.find_all("table", class_="kvtable")[1].find_all("tr")
-    assert [row.text() for row in listener][:4] == [
+    assert [row.text() for row in listener][:6] == [
         "state stale",
         "connected no",
         "last frame age seconds —",
+        "silent seconds —",
+        "disconnected seconds —",
         "stale after seconds 600",
     ]
     assert "migrations seen 12" in [row.text() for row in listener]
@@ -173,3 +186,36 @@ def test_the_workers_check_reads_as_words_not_a_python_list(client: Client) -> N
 
     assert "[{" not in page
     assert "hostname celery@frozen, pid 4242, alive False, last beat age seconds 4" in page
+
+
+def test_staff_find_flower_linked_and_visitors_do_not(
+    staff_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("moon.operations.views.system_status", lambda: STATUS)
+
+    staff = parse(staff_client.get("/system/").content).find("h1").find("a")
+    visitor = parse(Client().get("/system/").content).find("h1").find_all("a")
+
+    assert (staff.attrs["href"], staff.text()) == ("http://127.0.0.1:5555/", "Flower (tasks) ↗")
+    assert visitor == []
+
+
+def test_flower_refuses_to_listen_beyond_loopback_without_a_password() -> None:
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "FLOWER_BASIC_AUTH"}
+    refused = subprocess.run(
+        ["scripts/flower"],
+        cwd=root,
+        env={**env, "FLOWER_ADDRESS": "0.0.0.0"},  # noqa: S104
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+    assert refused.returncode == 2
+    assert "set FLOWER_BASIC_AUTH=user:password" in refused.stderr

@@ -15,7 +15,6 @@ pytestmark = pytest.mark.django_db
 
 DECLARED = [
     ("moon: archive tokens", "scoring.archive_tokens", 300, []),
-    ("moon: check alerts", "operations.check_alerts", 60, []),
     ("moon: prune intake", "ingestion.prune_intake", 3600, []),
     ("moon: reconcile migrations", "ingestion.reconcile_migrations", 600, []),
     ("moon: refresh cold tokens", "scoring.refresh_group", 120, ["cold"]),
@@ -35,7 +34,7 @@ def schedule() -> list[tuple[str, str, int, list[str]]]:
 def test_it_writes_every_declared_task() -> None:
     result = periodic_tasks_sync()
 
-    assert result == (7, 0)
+    assert result == (6, 0)
     assert schedule() == DECLARED
     assert set(PeriodicTask.objects.values_list("enabled", flat=True)) == {True}
 
@@ -46,10 +45,10 @@ def test_it_is_idempotent() -> None:
 
     result = periodic_tasks_sync()
 
-    assert result == (7, 0)
+    assert result == (6, 0)
     assert sorted(PeriodicTask.objects.values_list("id", flat=True)) == ids
     assert schedule() == DECLARED
-    assert IntervalSchedule.objects.count() == 6
+    assert IntervalSchedule.objects.count() == 5
 
 
 def test_it_removes_stale_moon_entries_and_leaves_operator_entries() -> None:
@@ -61,19 +60,19 @@ def test_it_removes_stale_moon_entries_and_leaves_operator_entries() -> None:
 
     result = periodic_tasks_sync()
 
-    assert result == (7, 1)
+    assert result == (6, 1)
     assert schedule() == [*DECLARED, ("nightly report", "ops.report", 60, [])]
 
 
 def test_it_puts_back_what_an_operator_changed_in_a_moon_entry() -> None:
     periodic_tasks_sync()
-    PeriodicTask.objects.filter(name="moon: check alerts").update(
+    PeriodicTask.objects.filter(name="moon: prune intake").update(
         enabled=False, args=json.dumps(["x"])
     )
 
     periodic_tasks_sync()
 
-    task = PeriodicTask.objects.get(name="moon: check alerts")
+    task = PeriodicTask.objects.get(name="moon: prune intake")
     assert (task.enabled, json.loads(task.args)) == (True, [])
 
 
@@ -87,7 +86,6 @@ def test_it_follows_a_settings_change_of_the_intervals(
 
     assert schedule() == [
         ("moon: archive tokens", "scoring.archive_tokens", 300, []),
-        ("moon: check alerts", "operations.check_alerts", 60, []),
         ("moon: prune intake", "ingestion.prune_intake", 3600, []),
         ("moon: reconcile migrations", "ingestion.reconcile_migrations", 600, []),
         ("moon: refresh cold tokens", "scoring.refresh_group", 90, ["cold"]),
@@ -101,6 +99,6 @@ def test_the_command_reports_what_it_did(capsys: pytest.CaptureFixture[str]) -> 
     call_command("setup_periodic_tasks")
 
     assert capsys.readouterr().out.splitlines() == [
-        "7 periodic tasks in place, 0 stale removed",
-        "7 periodic tasks in place, 0 stale removed",
+        "6 periodic tasks in place, 0 stale removed",
+        "6 periodic tasks in place, 0 stale removed",
     ]

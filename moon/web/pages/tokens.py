@@ -17,6 +17,7 @@ from ingestion.selectors import token_origin
 from moon.lib.htmx import render_page
 from moon.lib.queue import QueueUnavailable
 from moon.lib.templatetags.moon_format import count, num, price, usd
+from moon.operations.health import dependencies_in_trouble
 from moon.web.charts import Snapshot, score_chart
 from moon.web.pages.token_forms import TokenFilterForm
 from scoring.engine import MODELS, Component, ScoringModel, get_model, metrics_from_json
@@ -152,6 +153,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "headers": sort_headers(dashboard_columns(components), filters.sort),
         "tabs": status_tabs(status_counts(), filters.statuses),
         "state": _hidden_state(filters),
+        # An empty dashboard says why, when something moon depends on is not ok.
+        "troubles": dependencies_in_trouble() if not page.object_list else [],
         "now": timezone.now(),
         "poll_seconds": DASHBOARD_POLL_SECONDS,
     }

@@ -177,4 +177,6 @@ def test_the_listener_hands_over_each_creation_stamped_with_its_arrival() -> Non
             NOW,
         )
     ]
-    assert listener.state == ListenerState(last_frame_at=NOW, migrations_seen=1, creations_seen=1)
+    assert listener.state == ListenerState(
+        disconnected_since=NOW, last_frame_at=NOW, migrations_seen=1, creations_seen=1
+    )

@@ -164,6 +164,7 @@ def test_it_subscribes_and_hands_over_migrations_only(caplog: pytest.LogCaptureF
     assert listener.state == ListenerState(
         connected=False,
         connected_since=None,
+        disconnected_since=NOW,
         last_frame_at=NOW,
         migrations_seen=2,
         creations_seen=1,

@@ -1,0 +1,135 @@
+"""Drills: the watchdog tells what broke. A worker frozen (SIGSTOP, in `make test`) and killed,
+beat killed, Redis down, DexScreener answering 503 (degraded or failing, as its last two minutes
+hold answers from before): each time /health names the dependency
+within 60 s, an alert for it (and only for it) reaches a loopback webhook within 90 s, and once
+it is back, a "resolved" follows. The feed unreachable from the start is
+tests/drills/test_feed_unreachable.py."""
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.drills.stack import DRILL, SLOW, Stack, running_stack, wait_for
+from tests.webhook import Webhook, running_webhook
+
+pytestmark = [*DRILL, pytest.mark.timeout(420)]
+HEALTH_WITHIN = 60
+ALERT_WITHIN = 90
+
+
+@pytest.fixture(scope="module")
+def webhook() -> Iterator[Webhook]:
+    with running_webhook() as hook:
+        yield hook
+
+
+@pytest.fixture(scope="module")
+def stack(webhook: Webhook) -> Iterator[Stack]:
+    with running_stack(env={"ALERT_WEBHOOK_URL": webhook.url}) as stack:
+        stack.start_system(concurrency=1)
+        mints = stack.migrate(2)
+        wait_for(lambda: stack.scored(mints) == 2, 60, "the first tokens scored")
+        wait_for(lambda: stack.health() == (200, "ok"), 60, "/health ok")
+        yield stack
+
+
+def status_of(stack: Stack, dependency: str) -> str:
+    return str(stack.get("/health")[1][dependency]["status"])
+
+
+def drill(
+    stack: Stack,
+    webhook: Webhook,
+    dependency: str,
+    statuses: str | set[str],
+    *,
+    break_it: Callable[[], object],
+    mend_it: Callable[[], object],
+) -> None:
+    """Break something, see /health and the webhook say it (in one of `statuses`), mend it,
+    see it resolved."""
+    expected = {statuses} if isinstance(statuses, str) else statuses
+    wait_for(lambda: stack.health() == (200, "ok"), 120, "/health ok before the drill")
+    first = len(webhook.received)
+    broken_at = time.monotonic()
+    break_it()
+    wait_for(
+        lambda: status_of(stack, dependency) in expected,
+        HEALTH_WITHIN,
+        f"/health: {dependency} {' or '.join(sorted(expected))}",
+    )
+    told_status = wait_for(
+        lambda: next((s for d, s in webhook.said()[first:] if d == dependency), None),
+        ALERT_WITHIN - (time.monotonic() - broken_at),
+        f"the alert for {dependency}",
+    )
+    mend_it()
+    wait_for(lambda: (dependency, "ok") in webhook.said()[first:], 180, f"{dependency} resolved")
+    told = webhook.said()[first:]
+    assert told_status in expected
+    assert {name for name, _ in told} == {dependency}, told  # nothing else was told
+    assert told[0] == (dependency, told_status)
+    assert told[-1] == (dependency, "ok")
+    assert [status for _, status in told[1:-1]] in ([], ["failing"]), told  # an escalation
+    resolved = webhook.received[first + len(told) - 1]
+    assert (resolved["resolved"], resolved["previous"]) == (True, told[-2][1])
+
+
+def test_a_frozen_worker_is_told_and_so_is_its_return(stack: Stack, webhook: Webhook) -> None:
+    worker = stack.processes["worker"]
+    drill(
+        stack,
+        webhook,
+        "workers",
+        "failing",
+        break_it=lambda: os.kill(worker.pid, signal.SIGSTOP),
+        mend_it=lambda: os.kill(worker.pid, signal.SIGCONT),
+    )
+    stack.assert_alive("web", "worker", "beat", "listener", "watchdog")
+
+
+@SLOW
+def test_a_killed_worker(stack: Stack, webhook: Webhook) -> None:
+    drill(
+        stack,
+        webhook,
+        "workers",
+        "failing",
+        break_it=stack.processes["worker"].kill,
+        mend_it=lambda: stack.start_worker(concurrency=1),
+    )
+
+
+@SLOW
+def test_a_killed_beat(stack: Stack, webhook: Webhook) -> None:
+    drill(
+        stack,
+        webhook,
+        "beat",
+        "degraded",
+        break_it=stack.processes["beat"].kill,
+        mend_it=stack.start_beat,
+    )
+
+
+@SLOW
+def test_redis_down(stack: Stack, webhook: Webhook) -> None:
+    drill(
+        stack, webhook, "redis", "failing", break_it=stack.redis.stop, mend_it=stack.redis.restart
+    )
+    stack.assert_alive("web", "worker", "beat", "listener", "watchdog")
+
+
+@SLOW
+def test_dexscreener_answering_503(stack: Stack, webhook: Webhook) -> None:
+    drill(
+        stack,
+        webhook,
+        "dexscreener",
+        {"degraded", "failing"},  # failing once every request of the last 2 minutes failed
+        break_it=lambda: stack.market.set_faults(error_rate=1.0, error_status=503),
+        mend_it=lambda: stack.market.set_faults(error_rate=0.0),
+    )
