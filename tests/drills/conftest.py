@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.drills.stack import Stack
+from tests.webhook import Webhook, running_webhook
 
 FAILED = pytest.StashKey[bool]()
 
@@ -27,3 +28,10 @@ def _logs_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.stash.get(FAILED, False) and "stack" in request.fixturenames:
         stack: Stack = request.getfixturevalue("stack")
         print(stack.logs())
+
+
+@pytest.fixture(scope="module")
+def webhook() -> Iterator[Webhook]:
+    """A loopback webhook for a drill module's alerts (ALERT_WEBHOOK_URL=webhook.url)."""
+    with running_webhook() as hook:
+        yield hook

@@ -13,17 +13,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from tests.drills.stack import DRILL, SLOW, Stack, running_stack, wait_for
-from tests.webhook import Webhook, running_webhook
+from tests.webhook import Webhook
 
 pytestmark = [*DRILL, pytest.mark.timeout(420)]
 HEALTH_WITHIN = 60
 ALERT_WITHIN = 90
-
-
-@pytest.fixture(scope="module")
-def webhook() -> Iterator[Webhook]:
-    with running_webhook() as hook:
-        yield hook
 
 
 @pytest.fixture(scope="module")

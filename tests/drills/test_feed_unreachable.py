@@ -11,15 +11,9 @@ import pytest
 
 from ingestion.sandbox import FaultSettings, SandboxConfig
 from tests.drills.stack import DRILL, SLOW, Stack, running_stack, wait_for
-from tests.webhook import Webhook, running_webhook
+from tests.webhook import Webhook
 
 pytestmark = [*DRILL, SLOW, pytest.mark.timeout(360)]
-
-
-@pytest.fixture(scope="module")
-def webhook() -> Iterator[Webhook]:
-    with running_webhook() as hook:
-        yield hook
 
 
 @pytest.fixture(scope="module")
