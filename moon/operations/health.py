@@ -40,7 +40,6 @@ from scoring.services.monitoring import STALE_FACTOR, SchedulerStatus, scheduler
 from scoring.services.periodic import MANAGED_PREFIX
 
 HOT_REFRESH_TASK = MANAGED_PREFIX + "refresh hot tokens"
-TRAFFIC_MINUTES = 5
 # The listener: a reconnect under way is fine for a minute; then degraded, and after five
 # minutes without the feed, failing.
 LISTENER_DEGRADED_AFTER = 60.0
@@ -337,15 +336,12 @@ def overall_status(checks: Mapping[str, Check]) -> str:
 
 @dataclass(frozen=True)
 class DexScreenerStatus(StatusReport):
-    """The shared request budget (last minute) and the traffic of the last 5 minutes."""
+    """The shared request budget (last minute); its traffic and errors are the `dexscreener`
+    check's."""
 
     used_last_minute: int | None = None
     limit: int | None = None
     blocked_until: datetime | None = None
-    requests_5m: int | None = None
-    errors_5m: int | None = None
-    responses_429_5m: int | None = None
-    error_rate_5m: float | None = None
     error: str = ""
 
     @property
@@ -358,17 +354,12 @@ class DexScreenerStatus(StatusReport):
 def dexscreener_status() -> DexScreenerStatus:
     try:
         usage = dexscreener_budget_usage()
-        traffic = source_traffic("dexscreener", minutes=TRAFFIC_MINUTES)
     except Exception as exc:
         return DexScreenerStatus(limit=settings.DEXSCREENER_RPM, error=str(exc))
     return DexScreenerStatus(
         used_last_minute=usage.used_last_minute,
         limit=usage.limit,
         blocked_until=_time(usage.blocked_until),
-        requests_5m=traffic.requests,
-        errors_5m=traffic.errors,
-        responses_429_5m=traffic.responses_429,
-        error_rate_5m=traffic.error_rate,
     )
 
 

@@ -76,6 +76,19 @@ def scored_token(known_token: Token) -> Token:
     return known_token
 
 
+@pytest.fixture
+def walker_token(
+    scored_token: Token,
+    staff_token: str,
+    keep_test_connection: None,
+    throttle_rates: Callable[..., None],
+) -> str:
+    """What a schema walk runs with: a scored token to find, a staff API token, and throttles
+    it cannot reach."""
+    throttle_rates(anon="100000/min", user="100000/min", write="100000/min")
+    return staff_token
+
+
 @schema.parametrize()
 @settings(
     max_examples=25,
@@ -83,15 +96,8 @@ def scored_token(known_token: Token) -> Token:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_the_api_honours_its_schema(
-    case: Any,
-    scored_token: Token,
-    staff_token: str,
-    keep_test_connection: None,
-    throttle_rates: Callable[..., None],
-) -> None:
-    throttle_rates(anon="100000/min", user="100000/min", write="100000/min")
-    case.call_and_validate(headers={"Authorization": f"Token {staff_token}"}, checks=CHECKS)
+def test_the_api_honours_its_schema(case: Any, walker_token: str) -> None:
+    case.call_and_validate(headers={"Authorization": f"Token {walker_token}"}, checks=CHECKS)
 
 
 @pytest.mark.django_db
@@ -117,14 +123,8 @@ class ApiStateMachine(schema.as_state_machine()):  # type: ignore[misc]
         case.validate_response(response, checks=CHECKS)
 
 
-def test_the_api_honours_its_schema_along_its_links(
-    scored_token: Token,
-    staff_token: str,
-    keep_test_connection: None,
-    throttle_rates: Callable[..., None],
-) -> None:
-    throttle_rates(anon="100000/min", user="100000/min", write="100000/min")
-    ApiStateMachine.token = staff_token
+def test_the_api_honours_its_schema_along_its_links(walker_token: str) -> None:
+    ApiStateMachine.token = walker_token
     ApiStateMachine.run(
         settings=settings(
             max_examples=15,

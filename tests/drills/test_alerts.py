@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
 
@@ -34,22 +35,22 @@ def status_of(stack: Stack, dependency: str) -> str:
     return str(stack.get("/health")[1][dependency]["status"])
 
 
-def drill(
-    stack: Stack,
-    webhook: Webhook,
-    dependency: str,
-    statuses: str | set[str],
-    *,
-    break_it: Callable[[], object],
-    mend_it: Callable[[], object],
-) -> None:
-    """Break something, see /health and the webhook say it (in one of `statuses`), mend it,
+@dataclass(frozen=True)
+class Fault:
+    dependency: str
+    statuses: set[str]  # what /health and the first alert may say
+    break_it: Callable[[Stack], object]
+    mend_it: Callable[[Stack], object]
+
+
+def drill(stack: Stack, webhook: Webhook, fault: Fault) -> None:
+    """Break something, see /health and the webhook say it (in one of its statuses), mend it,
     see it resolved."""
-    expected = {statuses} if isinstance(statuses, str) else statuses
+    dependency, expected = fault.dependency, fault.statuses
     wait_for(lambda: stack.health() == (200, "ok"), 120, "/health ok before the drill")
     first = len(webhook.received)
     broken_at = time.monotonic()
-    break_it()
+    fault.break_it(stack)
     wait_for(
         lambda: status_of(stack, dependency) in expected,
         HEALTH_WITHIN,
@@ -60,7 +61,7 @@ def drill(
         ALERT_WITHIN - (time.monotonic() - broken_at),
         f"the alert for {dependency}",
     )
-    mend_it()
+    fault.mend_it(stack)
     wait_for(lambda: (dependency, "ok") in webhook.said()[first:], 180, f"{dependency} resolved")
     told = webhook.said()[first:]
     assert told_status in expected
@@ -72,58 +73,64 @@ def drill(
     assert (resolved["resolved"], resolved["previous"]) == (True, told[-2][1])
 
 
-def test_a_frozen_worker_is_told_and_so_is_its_return(stack: Stack, webhook: Webhook) -> None:
-    worker = stack.processes["worker"]
-    drill(
-        stack,
-        webhook,
-        "workers",
-        "failing",
-        break_it=lambda: os.kill(worker.pid, signal.SIGSTOP),
-        mend_it=lambda: os.kill(worker.pid, signal.SIGCONT),
-    )
+def _signal(name: str, sig: signal.Signals) -> Callable[[Stack], object]:
+    return lambda stack: os.kill(stack.processes[name].pid, sig)
+
+
+FAULTS = [
+    pytest.param(
+        Fault(
+            "workers",
+            {"failing"},
+            _signal("worker", signal.SIGSTOP),
+            _signal("worker", signal.SIGCONT),
+        ),
+        id="worker frozen",
+    ),
+    pytest.param(
+        Fault(
+            "workers",
+            {"failing"},
+            lambda stack: stack.processes["worker"].kill(),
+            lambda stack: stack.start_worker(concurrency=1),
+        ),
+        id="worker killed",
+        marks=SLOW,
+    ),
+    pytest.param(
+        Fault(
+            "beat",
+            {"degraded"},
+            lambda stack: stack.processes["beat"].kill(),
+            lambda stack: stack.start_beat(),
+        ),
+        id="beat killed",
+        marks=SLOW,
+    ),
+    pytest.param(
+        Fault(
+            "redis",
+            {"failing"},
+            lambda stack: stack.redis.stop(),
+            lambda stack: stack.redis.restart(),
+        ),
+        id="redis down",
+        marks=SLOW,
+    ),
+    pytest.param(
+        Fault(
+            "dexscreener",
+            {"degraded", "failing"},  # failing once every request of the last 2 minutes failed
+            lambda stack: stack.market.set_faults(error_rate=1.0, error_status=503),
+            lambda stack: stack.market.set_faults(error_rate=0.0),
+        ),
+        id="dexscreener 503",
+        marks=SLOW,
+    ),
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_the_fault_is_told_and_so_is_its_end(stack: Stack, webhook: Webhook, fault: Fault) -> None:
+    drill(stack, webhook, fault)
     stack.assert_alive("web", "worker", "beat", "listener", "watchdog")
-
-
-@SLOW
-def test_a_killed_worker(stack: Stack, webhook: Webhook) -> None:
-    drill(
-        stack,
-        webhook,
-        "workers",
-        "failing",
-        break_it=stack.processes["worker"].kill,
-        mend_it=lambda: stack.start_worker(concurrency=1),
-    )
-
-
-@SLOW
-def test_a_killed_beat(stack: Stack, webhook: Webhook) -> None:
-    drill(
-        stack,
-        webhook,
-        "beat",
-        "degraded",
-        break_it=stack.processes["beat"].kill,
-        mend_it=stack.start_beat,
-    )
-
-
-@SLOW
-def test_redis_down(stack: Stack, webhook: Webhook) -> None:
-    drill(
-        stack, webhook, "redis", "failing", break_it=stack.redis.stop, mend_it=stack.redis.restart
-    )
-    stack.assert_alive("web", "worker", "beat", "listener", "watchdog")
-
-
-@SLOW
-def test_dexscreener_answering_503(stack: Stack, webhook: Webhook) -> None:
-    drill(
-        stack,
-        webhook,
-        "dexscreener",
-        {"degraded", "failing"},  # failing once every request of the last 2 minutes failed
-        break_it=lambda: stack.market.set_faults(error_rate=1.0, error_status=503),
-        mend_it=lambda: stack.market.set_faults(error_rate=0.0),
-    )

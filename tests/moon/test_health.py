@@ -364,10 +364,6 @@ def test_system_status_gathers_checks_scheduler_listener_budget_and_intake() -> 
         "used_last_minute": 0,
         "limit": 300,
         "blocked_until": None,
-        "requests_5m": 0,
-        "errors_5m": 0,
-        "responses_429_5m": 0,
-        "error_rate_5m": None,
     }
 
 

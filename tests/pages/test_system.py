@@ -43,7 +43,7 @@ STATUS = SystemStatus(
         },
     ),
     listener=ListenerStatus(state="stale", migrations_seen=12, stale_after_seconds=600),
-    dexscreener=DexScreenerStatus(used_last_minute=75, limit=300, requests_5m=310),
+    dexscreener=DexScreenerStatus(used_last_minute=75, limit=300),
 )
 
 
