@@ -85,3 +85,24 @@ class ReconcileMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} up to {self.signature or 'nothing yet'}"
+
+
+class RiskCheck(models.Model):
+    """The latest risk check of a token: each fact with its source, time and, when it could
+    not be read, why (docs/risk.md). The token row carries the flags for the lists."""
+
+    token = models.OneToOneField("tokens.Token", on_delete=models.CASCADE, related_name="risk")
+    checked_at = models.DateTimeField()
+    complete = models.BooleanField(help_text="Every fact was read; none is unknown.")
+    flags = models.JSONField(default=list, blank=True)
+    facts = models.JSONField(default=dict, blank=True)
+    creator = models.CharField(max_length=44, blank=True)
+    calls = models.FloatField(
+        default=0, help_text="RPC calls this check cost (a batch's calls shared per token)."
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["checked_at"], name="riskcheck_checked_idx")]
+
+    def __str__(self) -> str:
+        return f"risk of {self.token_id} at {self.checked_at:%Y-%m-%d %H:%M:%S}"

@@ -35,6 +35,7 @@ def validate_csv_list(value: str) -> None:
 NON_NEGATIVE = [MinValueValidator(0.0)]
 # A weight beyond 100 only ever comes from a typo (or 1e308); the score is normalised anyway.
 WEIGHT = [MinValueValidator(0.0), MaxValueValidator(100.0)]
+PENALTY = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 AMOUNT_USD = [MinValueValidator(0.0), MaxValueValidator(1e12)]
 
 
@@ -180,6 +181,69 @@ class ScoringSettings(models.Model):
         default=DEFAULTS.rug_price_drop,
         validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
         help_text="A primary price fall of this share or more within the hour: rugged.",
+    )
+
+    # Risk panel (docs/risk.md): when a flag is raised, and what it costs the score.
+    risk_top10_share = models.FloatField(
+        "risk: top-10 share above",
+        default=DEFAULTS.risk_top10_share,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
+        help_text="The 10 largest holders (pools, curve, burn left out) above this share of "
+        "the supply: top10_concentrated.",
+    )
+    risk_creator_share = models.FloatField(
+        "risk: creator share above",
+        default=DEFAULTS.risk_creator_share,
+        validators=[MinValueValidator(0.01), MaxValueValidator(1.0)],
+        help_text="The creator holding more than this share of the supply: creator_holds.",
+    )
+    risk_serial_launches = models.PositiveIntegerField(
+        "risk: creator's other launches (7 days)",
+        default=int(DEFAULTS.risk_serial_launches),
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text="This many other launches by the creator in 7 days or more: serial_creator.",
+    )
+    risk_recheck_minutes = models.PositiveIntegerField(
+        "risk: check again after (minutes)",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(1440)],
+        help_text="A token's risk is read again this long after its last check (hot first).",
+    )
+    penalty_mint_authority = models.FloatField(
+        "penalty: mint_authority",
+        default=DEFAULTS.penalty_mint_authority,
+        validators=PENALTY,
+        help_text="Taken off the raw score of a token with a live mint authority (0: none).",
+    )
+    penalty_freeze_authority = models.FloatField(
+        "penalty: freeze_authority",
+        default=DEFAULTS.penalty_freeze_authority,
+        validators=PENALTY,
+        help_text="Taken off the raw score of a token with a live freeze authority (0: none).",
+    )
+    penalty_token2022_danger = models.FloatField(
+        "penalty: token2022_danger",
+        default=DEFAULTS.penalty_token2022_danger,
+        validators=PENALTY,
+        help_text="Taken off the raw score of a token with a dangerous extension (0: none).",
+    )
+    penalty_top10_concentrated = models.FloatField(
+        "penalty: top10_concentrated",
+        default=DEFAULTS.penalty_top10_concentrated,
+        validators=PENALTY,
+        help_text="Taken off the raw score of a token with concentrated holders (0: none).",
+    )
+    penalty_creator_holds = models.FloatField(
+        "penalty: creator_holds",
+        default=DEFAULTS.penalty_creator_holds,
+        validators=PENALTY,
+        help_text="Taken off the raw score of a token with a creator holding much (0: none).",
+    )
+    penalty_serial_creator = models.FloatField(
+        "penalty: serial_creator",
+        default=DEFAULTS.penalty_serial_creator,
+        validators=PENALTY,
+        help_text="Taken off the raw score of a token with a serial creator (0: none).",
     )
 
     objects = ScoringSettingsQuerySet.as_manager()

@@ -95,6 +95,14 @@ class Token(models.Model):
     volume_5m = models.FloatField(null=True, blank=True)
     pool_count = models.PositiveSmallIntegerField(default=0)
     flags = models.JSONField(default=list, blank=True, help_text="The latest snapshot's flags.")
+    # The latest risk check (ingestion.RiskCheck keeps its facts), copied for the lists.
+    risk_flags = models.JSONField(
+        default=list, blank=True, help_text="The latest risk check's flags."
+    )
+    risk_complete = models.BooleanField(
+        default=False, help_text="The latest risk check read every fact (none unknown)."
+    )
+    risk_checked_at = models.DateTimeField(null=True, blank=True)
     # The primary pool's market, as DexScreener gives it.
     price_usd = models.FloatField(null=True, blank=True, help_text="Primary pool's priceUsd.")
     market_cap_usd = models.FloatField(

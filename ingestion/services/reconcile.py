@@ -17,12 +17,10 @@ kept: the next run carries on from the mark.
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import redis
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,7 +35,7 @@ from ingestion.services.graduations import (
 )
 from ingestion.services.solana import solana_rpc_client
 from moon.lib.counters import counter_add
-from moon.lib.redis import redis_client
+from moon.lib.redis import run_alone
 from moon.lib.status import StatusReport
 
 logger = logging.getLogger(__name__)
@@ -102,7 +100,7 @@ def migrations_reconcile(
     next one.
     """
     started = time.monotonic()
-    with _exclusive() as alone:
+    with run_alone(LOCK_KEY, LOCK_SECONDS, "reconcile") as alone:
         if not alone:
             counter_add("moon_reconcile_runs", result="busy")
             return ReconcileReport(result="busy", stopped="another reconciliation is running")
@@ -287,24 +285,3 @@ def _with_block_times(oldest_first: list[SignatureInfo]) -> list[SignatureInfo]:
         newer = entry.block_time if entry.block_time is not None else newer
         filled.append(entry)
     return filled[::-1]
-
-
-@contextmanager
-def _exclusive() -> Iterator[bool]:
-    """True while this run holds the lock, False when another run does. When Redis does not
-    answer the run goes on without it: the constraints keep the data right."""
-    lock = redis_client().lock(LOCK_KEY, timeout=LOCK_SECONDS, blocking=False)
-    try:
-        held = lock.acquire()
-    except redis.RedisError as exc:
-        logger.warning("reconcile: running without the lock, redis unavailable: %s", exc)
-        yield True
-        return
-    try:
-        yield held
-    finally:
-        if held:
-            try:
-                lock.release()
-            except redis.RedisError:  # expired meanwhile, or Redis went away: it runs out
-                logger.warning("reconcile: could not release the lock")

@@ -14,6 +14,7 @@ from .issues import QualityIssue, critical
 from .metrics import Metrics
 from .models import ScoringModel, get_model
 from .params import ScoringParams
+from .risk import risk_penalty
 
 FALLBACK = "fallback"
 EMERGENCY = "emergency"
@@ -58,6 +59,7 @@ def evaluate(
     previous: EwmaState | None,
     recent_good_smoothed: Sequence[float],
     fetch_error: str | None = None,
+    risk_flags: Sequence[str] = (),
 ) -> Evaluation:
     """Score one snapshot, or fall back (docs/scoring.md, "Data quality").
 
@@ -68,6 +70,9 @@ def evaluate(
     - critical issues: ``emergency``, score = 0.5 x median(recent[:10]), 0 with none
     - warnings only: ``degraded``, the normal score, flagged with its warnings
     - no issue: the normal score, fallback None
+
+    ``risk_flags``: the token's risk flags; each with a penalty in the settings takes it off the
+    raw score (never below 0), before smoothing. The metrics record the flags and penalties.
 
     Fallback and emergency rows store score = smoothed_score = the fallback value (so hot/cold
     and archival see the penalty), keep the previous smoothed components, and leave the EWMA
@@ -83,7 +88,7 @@ def evaluate(
     if aggregation.critical or aggregation.metrics is None:
         score = EMERGENCY_FACTOR * _median(recent_good_smoothed)
         return _held(EMERGENCY, score, model, previous, aggregation.issues)
-    return _scored(aggregation.metrics, aggregation.issues, model, params, previous)
+    return _scored(aggregation.metrics, aggregation.issues, model, params, previous, risk_flags)
 
 
 def _scored(
@@ -92,9 +97,11 @@ def _scored(
     model: ScoringModel,
     params: ScoringParams,
     previous: EwmaState | None,
+    risk_flags: Sequence[str] = (),
 ) -> Evaluation:
     raw = model.compute(metrics, params)
-    score = model.combine(raw, params)
+    penalties = risk_penalty(risk_flags, params)
+    score = max(0.0, model.combine(raw, params) - sum(penalties.values()))
     state = _same_model(previous, model)
     smoothed = smooth_components(raw, state.components if state else {}, params.ewma_alpha)
     # The smoothed score is the EWMA of the raw score, not the weighted sum of smoothed parts.
@@ -110,7 +117,11 @@ def _scored(
         raw_components={**raw, FINAL_SCORE: score},
         smoothed_components={**smoothed, FINAL_SCORE: smoothed_score},
         scoring_model=model.name,
-        metrics=_metrics_json(metrics, issues, kind),
+        metrics={
+            **_metrics_json(metrics, issues, kind),
+            "risk_flags": list(risk_flags),
+            "risk_penalty": penalties,
+        },
         fallback=kind,
         advances_ewma=True,
         flags=flags,

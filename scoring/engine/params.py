@@ -23,6 +23,7 @@ _NON_NEGATIVE = (
     "young_minutes",
     "thin_tx_5m",
     "rug_min_peak_usd",
+    "risk_serial_launches",
 )
 # Scoring spec v2's constants that divide or scale: strictly positive.
 _POSITIVE = (
@@ -30,11 +31,26 @@ _POSITIVE = (
     "full_activity_vol_5m_usd",
     "implausible_liquidity_factor",
 )
-_FRACTIONS = ("rug_liquidity_fraction", "rug_price_drop")  # in (0, 1]
+_FRACTIONS = (  # in (0, 1]
+    "rug_liquidity_fraction",
+    "rug_price_drop",
+    "risk_top10_share",
+    "risk_creator_share",
+)
+# A risk flag's penalty, taken off the raw score: 0 (none) to 1.
+_PENALTIES = (
+    "penalty_mint_authority",
+    "penalty_freeze_authority",
+    "penalty_token2022_danger",
+    "penalty_top10_concentrated",
+    "penalty_creator_holds",
+    "penalty_serial_creator",
+)
 _FLOATS = (
     *_NON_NEGATIVE,
     *_POSITIVE,
     *_FRACTIONS,
+    *_PENALTIES,
     "ewma_alpha",
     "min_score",
     "accel_saturation",
@@ -78,6 +94,16 @@ class ScoringParams:
     rug_liquidity_fraction: float = 0.2
     rug_min_peak_usd: float = 5000.0
     rug_price_drop: float = 0.9
+    # Risk panel (docs/risk.md): flag thresholds, and a penalty per flag (0: none).
+    risk_top10_share: float = 0.5
+    risk_creator_share: float = 0.1
+    risk_serial_launches: float = 3.0
+    penalty_mint_authority: float = 0.0
+    penalty_freeze_authority: float = 0.0
+    penalty_token2022_danger: float = 0.0
+    penalty_top10_concentrated: float = 0.0
+    penalty_creator_holds: float = 0.0
+    penalty_serial_creator: float = 0.0
 
     def __post_init__(self) -> None:
         # Settings rows hand over Decimals and comma-separated strings; the math wants floats
@@ -101,6 +127,10 @@ class ScoringParams:
             value = getattr(self, name)
             if not 0 < value <= 1:
                 raise ValueError(f"{name} must be in (0, 1], got {value!r}")
+        for name in _PENALTIES:
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                raise ValueError(f"{name} must be between 0 and 1, got {value!r}")
         if not (math.isfinite(self.accel_saturation) and self.accel_saturation > 1):
             raise ValueError(f"accel_saturation must be above 1, got {self.accel_saturation!r}")
         if not 0 < self.ewma_alpha <= 1:

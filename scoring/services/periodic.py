@@ -35,6 +35,7 @@ def declared_tasks(settings: ScoringSettings) -> list[Periodic]:
         Periodic("thin old snapshots", "scoring.prune_snapshots", 3600),
         Periodic("reconcile migrations", "ingestion.reconcile_migrations", 600),
         Periodic("prune intake", "ingestion.prune_intake", 3600),
+        Periodic("check risk", "ingestion.check_risk", 5),
     ]
 
 

@@ -179,7 +179,11 @@ def _rescore(
     # The latest good smoothed score is the observation being replaced: drop it.
     recent = list(token.recent_good_scores[1:])
     evaluation = evaluate(
-        aggregation, params, previous=_state(previous), recent_good_smoothed=recent
+        aggregation,
+        params,
+        previous=_state(previous),
+        recent_good_smoothed=recent,
+        risk_flags=token.risk_flags,
     )
     evaluation = dataclasses.replace(evaluation, metrics={**evaluation.metrics, RECALCULATED: True})
     token.recent_good_scores = recent

@@ -173,6 +173,7 @@ def _score_one(
         previous=_ewma_state(token),
         recent_good_smoothed=token.recent_good_scores,
         fetch_error=error,
+        risk_flags=token.risk_flags,
     )
     was_active = token.status == Token.Status.ACTIVE
     _apply(token, evaluation, aggregation, now)

@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.forms.models import model_to_dict
 
 from scoring.engine import MODELS
+from scoring.engine.risk import PENALTY_FIELDS
 from scoring.models import ScoringSettings
 from scoring.services.periodic import periodic_tasks_sync
 
@@ -44,6 +45,16 @@ SETTINGS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "rug_liquidity_fraction",
             "rug_min_peak_usd",
             "rug_price_drop",
+        ),
+    ),
+    (
+        "Risk panel: flags and penalties",
+        (
+            "risk_top10_share",
+            "risk_creator_share",
+            "risk_serial_launches",
+            "risk_recheck_minutes",
+            *PENALTY_FIELDS.values(),
         ),
     ),
     ("Refresh cadence", ("hot_interval_sec", "cold_interval_sec")),

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 DECLARED = [
     ("moon: archive tokens", "scoring.archive_tokens", 300, []),
+    ("moon: check risk", "ingestion.check_risk", 5, []),
     ("moon: prune intake", "ingestion.prune_intake", 3600, []),
     ("moon: reconcile migrations", "ingestion.reconcile_migrations", 600, []),
     ("moon: refresh cold tokens", "scoring.refresh_group", 120, ["cold"]),
@@ -34,7 +35,7 @@ def schedule() -> list[tuple[str, str, int, list[str]]]:
 def test_it_writes_every_declared_task() -> None:
     result = periodic_tasks_sync()
 
-    assert result == (6, 0)
+    assert result == (7, 0)
     assert schedule() == DECLARED
     assert set(PeriodicTask.objects.values_list("enabled", flat=True)) == {True}
 
@@ -45,10 +46,10 @@ def test_it_is_idempotent() -> None:
 
     result = periodic_tasks_sync()
 
-    assert result == (6, 0)
+    assert result == (7, 0)
     assert sorted(PeriodicTask.objects.values_list("id", flat=True)) == ids
     assert schedule() == DECLARED
-    assert IntervalSchedule.objects.count() == 5
+    assert IntervalSchedule.objects.count() == 6
 
 
 def test_it_removes_stale_moon_entries_and_leaves_operator_entries() -> None:
@@ -60,7 +61,7 @@ def test_it_removes_stale_moon_entries_and_leaves_operator_entries() -> None:
 
     result = periodic_tasks_sync()
 
-    assert result == (6, 1)
+    assert result == (7, 1)
     assert schedule() == [*DECLARED, ("nightly report", "ops.report", 60, [])]
 
 
@@ -86,6 +87,7 @@ def test_it_follows_a_settings_change_of_the_intervals(
 
     assert schedule() == [
         ("moon: archive tokens", "scoring.archive_tokens", 300, []),
+        ("moon: check risk", "ingestion.check_risk", 5, []),
         ("moon: prune intake", "ingestion.prune_intake", 3600, []),
         ("moon: reconcile migrations", "ingestion.reconcile_migrations", 600, []),
         ("moon: refresh cold tokens", "scoring.refresh_group", 90, ["cold"]),
@@ -99,6 +101,6 @@ def test_the_command_reports_what_it_did(capsys: pytest.CaptureFixture[str]) -> 
     call_command("setup_periodic_tasks")
 
     assert capsys.readouterr().out.splitlines() == [
-        "6 periodic tasks in place, 0 stale removed",
-        "6 periodic tasks in place, 0 stale removed",
+        "7 periodic tasks in place, 0 stale removed",
+        "7 periodic tasks in place, 0 stale removed",
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -112,7 +114,20 @@ def read_account(address: str, value: Any, slot: int, where: str) -> AccountInfo
         info=MappingProxyType(dict(read_object(info, f"{where}.data.parsed.info")) if info else {}),
         space=read_optional_count(account.get("space"), f"{where}.space"),
         slot=slot,
+        raw=_raw_data(data, where),
     )
+
+
+def _raw_data(data: Any, where: str) -> bytes | None:
+    """The bytes of ``data`` when the node sent them as ``[text, "base64"]``."""
+    if not isinstance(data, list) or len(data) != 2 or data[1] != "base64":
+        return None
+    if not isinstance(data[0], str):
+        raise SolanaRpcShapeError(f"{where}.data: expected base64 text")
+    try:
+        return base64.b64decode(data[0], validate=True)
+    except binascii.Error as error:
+        raise SolanaRpcShapeError(f"{where}.data: not base64 ({error})") from error
 
 
 def parse_mint(account: AccountInfo) -> MintAccount:

@@ -15,7 +15,8 @@ TOKEN_PROGRAMS = frozenset({TOKEN_PROGRAM, TOKEN_2022_PROGRAM})
 @dataclass(frozen=True)
 class AccountInfo:
     """One account as ``jsonParsed`` shows it; ``info`` is ``data.parsed.info`` (empty when the
-    node could not parse the data and sent bytes instead). ``slot`` is the answer's context."""
+    node could not parse the data and sent bytes instead, then in ``raw``). ``slot`` is the
+    answer's context."""
 
     address: str
     owner: str
@@ -26,6 +27,7 @@ class AccountInfo:
     info: Mapping[str, Any]
     space: int | None
     slot: int
+    raw: bytes | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
