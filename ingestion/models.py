@@ -91,7 +91,9 @@ class RiskCheck(models.Model):
     """The latest risk check of a token: each fact with its source, time and, when it could
     not be read, why (docs/risk.md). The token row carries the flags for the lists."""
 
-    token = models.OneToOneField("tokens.Token", on_delete=models.CASCADE, related_name="risk")
+    token = models.OneToOneField(
+        "tokens.Token", on_delete=models.CASCADE, related_name="risk_check"
+    )
     checked_at = models.DateTimeField()
     complete = models.BooleanField(help_text="Every fact was read; none is unknown.")
     flags = models.JSONField(default=list, blank=True)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ingestion.models import Creation
+from ingestion.models import Creation, RiskCheck
 from tokens.models import Token
 
 
@@ -45,3 +45,8 @@ def token_origin(token: Token) -> TokenOrigin | None:
         symbol=creation.symbol,
         uri=creation.uri,
     )
+
+
+def risk_check_of(token: Token) -> RiskCheck | None:
+    """The token's latest risk check (facts and all), or None before its first."""
+    return RiskCheck.objects.filter(token=token).first()

@@ -284,6 +284,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TokenStatusEnum": "tokens.models.Token.Status",
         "TaskStatusEnum": ["queued"],
+        "FlagEnum": "moon.web.api.serializers.ALL_FLAGS",
+        "RiskFlagEnum": "scoring.engine.risk.RISK_FLAGS",
     },
 }
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")  # closed unless configured

@@ -1,15 +1,19 @@
 """Reads of scored tokens: the ranking the pages and the API share (one filter and sort
 vocabulary), a token's snapshot history, and the refresh scheduler's groups."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, OrderBy, Q
+from django.db.models import F, OrderBy, Q, TextField
+from django.db.models.functions import Cast
+from django.db.models.lookups import Contains
 from django.utils import timezone
 
 from scoring.engine import component_keys
+from scoring.engine.risk import RISK_FLAGS
 from scoring.models import ScoringSettings, TokenScore
 from tokens.models import Token, TokenQuerySet
 
@@ -73,6 +77,16 @@ class TokenFilters:
     # None: the active settings' min_score, read by the query itself
     hot_threshold: float | None = None
     sort: str = DEFAULT_SORT
+    flags: Sequence[str] = field(default_factory=tuple)  # carrying every one of these
+    exclude_flags: Sequence[str] = field(default_factory=tuple)  # carrying none of these
+    hide_risky: bool = False  # no risk flag, and a complete risk check
+
+
+def _carrying(flag: str) -> Contains:
+    """Tokens whose flags (the snapshot's, or the risk check's) include ``flag``: a match on
+    the list's JSON text, which every database can cast (SQLite has no JSON containment)."""
+    column = "risk_flags" if flag in RISK_FLAGS else "flags"
+    return Contains(Cast(column, TextField()), json.dumps(flag))
 
 
 def token_list(
@@ -99,6 +113,12 @@ def token_list(
     if filters.fresh_hours is not None:
         since = (now or timezone.now()) - timedelta(hours=filters.fresh_hours)
         tokens = tokens.filter(migrated_at__gte=since)
+    for flag in filters.flags:
+        tokens = tokens.filter(_carrying(flag))
+    for flag in filters.exclude_flags:
+        tokens = tokens.exclude(_carrying(flag))
+    if filters.hide_risky:
+        tokens = tokens.filter(risk_complete=True, risk_flags=[])
     return tokens.order_by(*ordering(filters.sort))
 
 

@@ -144,6 +144,11 @@ class Token(models.Model):
     def __str__(self) -> str:
         return f"{self.symbol or '?'} ({self.mint_address})"
 
+    @property
+    def all_flags(self) -> list[str]:
+        """The latest snapshot's flags, then the latest risk check's."""
+        return [*self.flags, *self.risk_flags]
+
 
 class Pool(models.Model):
     """One DexScreener pair of a token, upserted on every refresh."""

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('facts', models.JSONField(blank=True, default=dict)),
                 ('creator', models.CharField(blank=True, max_length=44)),
                 ('calls', models.FloatField(default=0, help_text="RPC calls this check cost (a batch's calls shared per token).")),
-                ('token', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='risk', to='tokens.token')),
+                ('token', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='risk_check', to='tokens.token')),
             ],
             options={
                 'indexes': [models.Index(fields=['checked_at'], name='riskcheck_checked_idx')],

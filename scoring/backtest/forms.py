@@ -8,6 +8,7 @@ from django.db import models
 from scoring.engine import ScoringParams
 from scoring.models import ScoringSettings
 
+from .history import ALL_TOKENS, TOKEN_SETS
 from .replay import SIGNALS
 from .results import TUNABLE_FIELDS
 from .services import variant_params
@@ -31,6 +32,16 @@ class WindowForm(forms.Form):
         initial="smoothed",
         help_text="The smoothed score is what the hot line reads.",
     )
+    tokens = forms.ChoiceField(
+        label="Tokens",
+        choices=list(TOKEN_SETS.items()),
+        initial=ALL_TOKENS,
+        required=False,
+        help_text="Leave out the tokens the risk panel flags, to see how the rest score.",
+    )
+
+    def clean_tokens(self) -> str:
+        return self.cleaned_data.get("tokens") or ALL_TOKENS
 
 
 class VariantForm(forms.Form):

@@ -44,30 +44,42 @@ COUNTS = ("tx_5m", "tx_1h", "buys_5m", "sells_5m", "pool_count", "implausible_po
 UNREAD = ("primary_pair_address", "primary_dex_id")  # no score reads them
 
 
+ALL_TOKENS, UNFLAGGED = "all", "unflagged"
+TOKEN_SETS = {
+    ALL_TOKENS: "all tokens",
+    UNFLAGGED: "tokens without risk flags (risk check complete)",
+}
+
+
 @dataclass(frozen=True)
 class Window:
-    """Which snapshots: created_at in [since, until); None leaves a side open."""
+    """Which snapshots: created_at in [since, until); None leaves a side open. ``tokens``:
+    "all", or "unflagged": only tokens whose risk check is complete and raised no flag."""
 
     since: datetime | None = None
     until: datetime | None = None
+    tokens: str = "all"
 
     def to_json(self) -> dict[str, str | None]:
         return {
             "since": self.since.isoformat() if self.since else None,
             "until": self.until.isoformat() if self.until else None,
+            "tokens": self.tokens,
         }
 
 
-def recent_window(*, hours: float, max_snapshots: int, now: datetime) -> tuple[Window, bool]:
+def recent_window(
+    *, hours: float, max_snapshots: int, now: datetime, tokens: str = "all"
+) -> tuple[Window, bool]:
     """The last ``hours`` before ``now``, shortened to the newest ``max_snapshots`` snapshots
     when it holds more; True when it was shortened. Bounds what a page request replays."""
-    window = Window(since=now - timedelta(hours=hours), until=now)
+    window = Window(since=now - timedelta(hours=hours), until=now, tokens=tokens)
     newest = window_snapshots(window).order_by("-created_at").values_list("created_at", flat=True)
     cutoff = newest[max_snapshots : max_snapshots + 1].first()
     if cutoff is None:
         return window, False
     # Everything strictly after the (max_snapshots + 1)-th newest: at most max_snapshots rows.
-    return Window(since=cutoff + timedelta(microseconds=1), until=now), True
+    return Window(since=cutoff + timedelta(microseconds=1), until=now, tokens=tokens), True
 
 
 def window_snapshots(window: Window) -> QuerySet[TokenScore]:
@@ -77,6 +89,10 @@ def window_snapshots(window: Window) -> QuerySet[TokenScore]:
         rows = rows.filter(created_at__gte=window.since)
     if window.until is not None:
         rows = rows.filter(created_at__lt=window.until)
+    if window.tokens == UNFLAGGED:
+        rows = rows.filter(token__risk_complete=True, token__risk_flags=[])
+    elif window.tokens != ALL_TOKENS:
+        raise ValueError(f"tokens is {ALL_TOKENS} or {UNFLAGGED}, not {window.tokens!r}")
     return rows
 
 

@@ -117,11 +117,7 @@ def _scored(
         raw_components={**raw, FINAL_SCORE: score},
         smoothed_components={**smoothed, FINAL_SCORE: smoothed_score},
         scoring_model=model.name,
-        metrics={
-            **_metrics_json(metrics, issues, kind),
-            "risk_flags": list(risk_flags),
-            "risk_penalty": penalties,
-        },
+        metrics={**_metrics_json(metrics, issues, kind), **_risk_json(risk_flags, penalties)},
         fallback=kind,
         advances_ewma=True,
         flags=flags,
@@ -168,6 +164,11 @@ def _metrics_json(
     data["data_quality_issues"] = [issue.to_json() for issue in issues]
     data["fallback"] = kind
     return data
+
+
+def _risk_json(flags: Sequence[str], penalties: dict[str, float]) -> dict[str, Any]:
+    """The risk flags the score saw and what they cost; nothing when there were none."""
+    return {"risk_flags": list(flags), "risk_penalty": penalties} if flags else {}
 
 
 def _recent(values: Sequence[float]) -> list[float]:

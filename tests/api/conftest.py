@@ -102,6 +102,7 @@ KNOWN_JSON = {
     "price_change_5m": 5.0,
     "price_change_1h": 8.0,
     "flags": ["thin"],
+    "risk": {"checked_at": None, "complete": False, "flags": []},
     "migrated_at": "2025-09-18T10:00:00Z",
     "created_at": "2025-09-18T10:00:00Z",
     "scored_at": "2025-09-18T10:05:00Z",

@@ -40,7 +40,9 @@ def test_unknown_query_parameters_are_refused_by_name(client: Client) -> None:
     assert response.status_code == 400
     fields = response.json()["error"]["fields"]
     assert sorted(fields) == ["limt", "page"]
-    assert fields["page"][0].startswith("Unknown query parameter (known: cursor, fresh_hours")
+    assert fields["page"][0].startswith(
+        "Unknown query parameter (known: cursor, exclude_flags, flags, fresh_hours"
+    )
 
 
 def test_an_endpoint_without_parameters_refuses_any(client: Client) -> None:

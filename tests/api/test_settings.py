@@ -60,6 +60,16 @@ def test_anyone_reads_the_active_settings_and_their_version(client: Client) -> N
         "rug_liquidity_fraction": 0.2,
         "rug_min_peak_usd": 5000.0,
         "rug_price_drop": 0.9,
+        "risk_top10_share": 0.5,
+        "risk_creator_share": 0.1,
+        "risk_serial_launches": 3,
+        "risk_recheck_minutes": 5,
+        "penalty_mint_authority": 0.0,
+        "penalty_freeze_authority": 0.0,
+        "penalty_token2022_danger": 0.0,
+        "penalty_top10_concentrated": 0.0,
+        "penalty_creator_holds": 0.0,
+        "penalty_serial_creator": 0.0,
     }
 
 

@@ -56,6 +56,7 @@ def test_it_renders_the_token_its_latest_snapshot_and_history(
     assert response.status_code == 200
     assert response.json() == {
         **KNOWN_JSON,
+        "risk": {**KNOWN_JSON["risk"], "creator": "", "facts": {}},
         "latest": snapshot_json(rows[2]),
         "history": [snapshot_json(rows[2]), snapshot_json(rows[1])],
     }

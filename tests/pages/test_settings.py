@@ -63,6 +63,7 @@ def test_the_form_shows_the_active_version(staff_client: Client) -> None:
         "Legacy weights",
         "Smoothing and thresholds",
         "Momentum v2: evidence and rugs",
+        "Risk panel: flags and penalties",
         "Refresh cadence",
         "Pools counted",
         "Lifecycle",

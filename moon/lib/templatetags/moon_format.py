@@ -59,6 +59,14 @@ def signed_pct(value: float | None, digits: int = 1) -> str:
 
 
 @register.filter
+def share(value: float | None) -> str:
+    """A fraction as a percentage: 0.1234 -> "12.3%"."""
+    if value is None:
+        return MISSING
+    return f"{100 * float(value):.1f}%"
+
+
+@register.filter
 def age(moment: datetime | None, now: datetime | None = None) -> str:
     """Time since `moment`, two units at most: "42s", "12m", "3h 04m", "2d 05h"."""
     if moment is None:

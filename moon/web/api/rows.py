@@ -22,6 +22,7 @@ from moon.web.api.serializers import TOKEN_COLUMNS, TokenSerializer
 from scoring.models import ScoringSettings
 from tokens.models import Token
 
+RISK_KEYS = ("checked_at", "complete", "flags")
 _TABLE = Token._meta.db_table
 _COLUMNS = {field.name: field.column for field in Token._meta.concrete_fields}
 _DATETIMES = {
@@ -42,11 +43,20 @@ def _iso(column: str) -> str:
 def _row_sql() -> tuple[str, tuple[Any, ...]]:
     """The row's SQL and params. Built from the model's own column names, and (compiled by
     the ORM) the active settings' hot line, ScoringSettings.objects.active_min_score()."""
+
+    def column(name: str) -> str:
+        quoted = f'"{_TABLE}"."{_COLUMNS[name]}"'
+        return _iso(quoted) if name in _DATETIMES else quoted
+
     parts = []
-    for name in TOKEN_COLUMNS:
-        column = f'"{_TABLE}"."{_COLUMNS[name]}"'
-        value = _iso(column) if name in _DATETIMES else column
-        parts.append(f"'{name}', {value}")
+    for name in TokenSerializer.Meta.fields:
+        if name == "flags":  # the snapshot's, then the risk check's
+            parts.append(f"'flags', {column('flags')} || {column('risk_flags')}")
+        elif name == "risk":
+            risk = ", ".join(f"'{key}', {column(f'risk_{key}')}" for key in RISK_KEYS)
+            parts.append(f"'risk', json_build_object({risk})")
+        elif name != "hot":
+            parts.append(f"'{name}', {column(name)}")
     query = Token.objects.all().query
     line = ScoringSettings.objects.active_min_score().resolve_expression(query)
     line_sql, line_params = query.get_compiler(connection=connection).compile(line)

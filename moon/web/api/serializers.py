@@ -9,6 +9,8 @@ from rest_framework import serializers
 
 from scoring.engine import FLAGS, MODELS
 from scoring.engine.flags import MEANINGS
+from scoring.engine.risk import MEANINGS as RISK_MEANINGS
+from scoring.engine.risk import RISK_FLAGS
 from scoring.models import TokenScore
 from scoring.selectors import DEFAULT_SORT, SORTS
 from tokens.models import POOL_DATA_FIELDS, Pool, Token, token_is_hot
@@ -19,6 +21,7 @@ MAX_OFFSET = 1_000_000  # deep offsets cost a scan; filters narrow better
 MAX_FRESH_HOURS = 24 * 365
 DEFAULT_HISTORY = 20
 MAX_HISTORY = 500
+ALL_FLAGS = [*FLAGS, *RISK_FLAGS]  # the snapshot's, then the risk check's
 SORT_CHOICES = [f"{sign}{key}" for key in SORTS for sign in ("-", "")]
 
 
@@ -95,13 +98,79 @@ class MetricsField(serializers.JSONField):
 @extend_schema_field(
     {
         "type": "array",
-        "items": {"type": "string", "enum": list(FLAGS)},
-        "description": "What the data says beside the score: "
-        + "; ".join(f"`{flag}`: {meaning}" for flag, meaning in MEANINGS.items()),
+        "items": {"type": "string", "enum": ALL_FLAGS},
+        "description": "What the data says beside the score (the snapshot's flags, then the "
+        "risk check's): "
+        + "; ".join(
+            f"`{flag}`: {meaning}" for flag, meaning in {**MEANINGS, **RISK_MEANINGS}.items()
+        ),
     }
 )
 class FlagsField(serializers.JSONField):
     pass
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": list(RISK_FLAGS)},
+        "description": "; ".join(f"`{flag}`: {meaning}" for flag, meaning in RISK_MEANINGS.items()),
+    }
+)
+class RiskFlagsField(serializers.JSONField):
+    pass
+
+
+class RiskSerializer(serializers.Serializer[Any]):
+    """The latest risk check, as the token row carries it."""
+
+    checked_at = serializers.DateTimeField(
+        source="risk_checked_at",
+        allow_null=True,
+        help_text="When the chain was last read (null: not yet).",
+    )
+    complete = serializers.BooleanField(
+        source="risk_complete",
+        help_text="Every fact was read. false: some are unknown, and unknown is not safe.",
+    )
+    flags = RiskFlagsField(source="risk_flags")
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {
+            "type": "object",
+            "properties": {
+                "value": {"description": "null with `error`: unknown; null without: none."},
+                "source": {"type": "string", "description": "The RPC method or record read."},
+                "at": {"type": "string", "format": "date-time"},
+                "error": {"type": "string", "description": "Why it could not be read."},
+            },
+            "required": ["value", "source", "at"],
+        },
+        "description": "token_program, mint_authority, freeze_authority, extensions, "
+        "dangerous_extensions, supply, top_holders, top10_share, creator, creator_share, "
+        "creator_launches_7d: each with its source and time (docs/risk.md).",
+    }
+)
+class RiskFactsField(serializers.JSONField):
+    pass
+
+
+class RiskDetailSerializer(RiskSerializer):
+    """The latest risk check with every fact it read."""
+
+    creator = serializers.CharField(allow_blank=True, help_text="The coin's creator, if known.")
+    facts = RiskFactsField()
+
+
+def risk_summary(token: Token, zone: tzinfo) -> dict[str, Any]:
+    return {
+        "checked_at": json_value(token.risk_checked_at, zone),
+        "complete": token.risk_complete,
+        "flags": token.risk_flags,
+    }
 
 
 # --- Responses -------------------------------------------------------------------------------
@@ -126,7 +195,10 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
     raw_components = ComponentsField(read_only=True)
     smoothed_components = ComponentsField(read_only=True)
     metrics = MetricsField(read_only=True)
-    flags = FlagsField(read_only=True)
+    flags = FlagsField(source="all_flags", read_only=True)
+    risk = RiskSerializer(
+        source="*", read_only=True, help_text="The latest risk check (docs/risk.md)."
+    )
     created_at = serializers.DateTimeField(read_only=True, help_text="When moon first saw it.")
     scored_at = serializers.DateTimeField(
         allow_null=True, read_only=True, help_text="When the latest snapshot was written."
@@ -146,7 +218,14 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
         the query. tests/api/test_serializers.py checks this equals DRF's own rendering.
         """
         zone = timezone.get_current_timezone()
-        data = {name: json_value(getattr(instance, name), zone) for name in TOKEN_COLUMNS}
+        data: dict[str, Any] = {}
+        for name in TokenSerializer.Meta.fields:
+            if name == "flags":
+                data[name] = instance.all_flags
+            elif name == "risk":
+                data[name] = risk_summary(instance, zone)
+            elif name != "hot":
+                data[name] = json_value(getattr(instance, name), zone)
         data["hot"] = token_is_hot(instance.smoothed_score, self.context["min_score"])
         return data
 
@@ -173,6 +252,7 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
             "price_change_5m",
             "price_change_1h",
             "flags",
+            "risk",
             "migrated_at",
             "created_at",
             "scored_at",
@@ -182,8 +262,12 @@ class TokenSerializer(serializers.ModelSerializer[Token]):
         read_only_fields = fields
 
 
+RISK_COLUMNS = ["risk_flags", "risk_complete", "risk_checked_at"]
 # The model columns a token answer reads (the list fetches only these).
-TOKEN_COLUMNS = [name for name in TokenSerializer.Meta.fields if name != "hot"]
+TOKEN_COLUMNS = [
+    *(name for name in TokenSerializer.Meta.fields if name not in ("hot", "risk")),
+    *RISK_COLUMNS,
+]
 
 
 class SnapshotSerializer(serializers.ModelSerializer[TokenScore]):
@@ -218,6 +302,9 @@ class TokenDetailSerializer(TokenSerializer):
     )
     history = SnapshotSerializer(
         many=True, read_only=True, help_text="The newest `history_limit` snapshots, newest first."
+    )
+    risk = RiskDetailSerializer(
+        source="*", read_only=True, help_text="The latest risk check, every fact."
     )
 
     class Meta(TokenSerializer.Meta):
@@ -257,6 +344,9 @@ class RefreshQueuedSerializer(serializers.Serializer[Any]):
 
 
 # --- Query strings ---------------------------------------------------------------------------
+FLAG_CHOICE = '"{input}" is not a flag; give ' + ", ".join(ALL_FLAGS) + "."
+
+
 class StatusListField(serializers.ListField):
     """`?status=active&status=monitoring` or `?status=active,monitoring`."""
 
@@ -303,6 +393,30 @@ class TokenListQuerySerializer(serializers.Serializer[Any]):
         default=DEFAULT_SORT,
         help_text="Sort key, `-` for descending; NULLs last, ties by id. Components sort on "
         "their smoothed value; `age` ascending is the newest migration first.",
+    )
+    flags = StatusListField(
+        child=serializers.ChoiceField(
+            choices=ALL_FLAGS,
+            error_messages={"invalid_choice": FLAG_CHOICE},
+        ),
+        required=False,
+        help_text="Only tokens carrying every one of these flags (repeat it, or separate "
+        "with commas).",
+    )
+    exclude_flags = StatusListField(
+        child=serializers.ChoiceField(
+            choices=ALL_FLAGS,
+            error_messages={"invalid_choice": FLAG_CHOICE},
+        ),
+        required=False,
+        help_text="Leave out tokens carrying any of these flags, e.g. "
+        "`exclude_flags=mint_authority,freeze_authority`.",
+    )
+    hide_risky = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only tokens whose risk check is complete and raised no flag (unknown is "
+        "not safe).",
     )
     limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
     offset = serializers.IntegerField(

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from ingestion.selectors import risk_check_of
 from moon.lib.api import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -78,12 +79,15 @@ def token_filters(query: Mapping[str, Any]) -> TokenFilters:
         fresh_hours=query.get("fresh_hours"),
         hot_only=query["hot"],
         sort=query["sort"],
+        flags=tuple(query.get("flags") or ()),
+        exclude_flags=tuple(query.get("exclude_flags") or ()),
+        hide_risky=query["hide_risky"],
     )
 
 
 class TokenListView(ApiView):
     query_serializer = TokenListQuerySerializer
-    query_lists = ("status",)
+    query_lists = ("status", "flags", "exclude_flags")
 
     @extend_schema(
         operation_id="tokens_list",
@@ -174,9 +178,16 @@ class TokenDetailView(ApiView):
         history_limit = self.query(request)["history_limit"]
         snapshots = token_snapshots(token=token, limit=max(history_limit, 1))
         min_score = ScoringSettings.objects.active().min_score
+        data = TokenSerializer(token, context=_hot(min_score)).data
+        check = risk_check_of(token)
         return Response(
             {
-                **TokenSerializer(token, context=_hot(min_score)).data,
+                **data,
+                "risk": {
+                    **data["risk"],
+                    "creator": check.creator if check else "",
+                    "facts": check.facts if check else {},
+                },
                 "latest": SnapshotSerializer(snapshots[0]).data if snapshots else None,
                 "history": SnapshotSerializer(snapshots[:history_limit], many=True).data,
             }

@@ -60,6 +60,7 @@ def _run(window_form: WindowForm, form_a: VariantForm, form_b: VariantForm) -> d
         hours=window_form.cleaned_data["hours"],
         max_snapshots=LAB_MAX_SNAPSHOTS,
         now=timezone.now(),
+        tokens=window_form.cleaned_data["tokens"],
     )
     run: BacktestRun = backtest_run(
         variants=[Variant("A", form_a.params()), Variant("B", form_b.params())],

@@ -16,6 +16,7 @@ class TokenFilterForm(forms.Form):
     min_score = forms.FloatField(required=False)
     fresh = forms.BooleanField(required=False)
     hot = forms.BooleanField(required=False)
+    hide_risky = forms.BooleanField(required=False)
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
 
     def token_filters(self, *, hot_threshold: float, fresh_hours: float) -> TokenFilters:
@@ -31,4 +32,5 @@ class TokenFilterForm(forms.Form):
             hot_only=bool(data.get("hot")),
             hot_threshold=hot_threshold,
             sort=data.get("sort") or DEFAULT_SORT,
+            hide_risky=bool(data.get("hide_risky")),
         )

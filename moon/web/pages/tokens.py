@@ -19,6 +19,7 @@ from moon.lib.queue import QueueUnavailable
 from moon.lib.templatetags.moon_format import count, num, price, usd
 from moon.operations.health import dependencies_in_trouble
 from moon.web.charts import Snapshot, score_chart
+from moon.web.pages.risk import risk_rows, top_holders
 from moon.web.pages.token_forms import TokenFilterForm
 from scoring.engine import MODELS, Component, ScoringModel, get_model, metrics_from_json
 from scoring.models import DEFAULTS, ScoringSettings
@@ -283,7 +284,8 @@ def lifecycle(token: Token) -> list[tuple[str, Any]]:
 @require_safe
 def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
     token = get_object_or_404(
-        Token.objects.prefetch_related(pools_by_liquidity()), mint_address=mint
+        Token.objects.select_related("risk_check").prefetch_related(pools_by_liquidity()),
+        mint_address=mint,
     )
     history = token_score_history(token=token, limit=CHART_SNAPSHOTS)
     active = ScoringSettings.objects.active()
@@ -293,8 +295,13 @@ def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
         for row in history
     ]
     metrics = token.metrics or {}
+    check = getattr(token, "risk_check", None)  # None before the first risk check
     context = {
         "token": token,
+        "risk": check,
+        "risk_rows": risk_rows(check, active),
+        "top_holders": top_holders(check),
+        "risk_penalty": metrics.get("risk_penalty") or {},
         "chart": score_chart(snapshots, threshold=active.min_score),
         "snapshot_count": len(snapshots),
         "chart_limit": CHART_SNAPSHOTS,

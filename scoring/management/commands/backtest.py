@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from scoring.backtest.history import CHUNK_SIZE, Window
+from scoring.backtest.history import ALL_TOKENS, CHUNK_SIZE, TOKEN_SETS, Window
 from scoring.backtest.replay import SIGNALS, THRESHOLDS, BacktestOptions, Variant
 from scoring.backtest.results import (
     BOOTSTRAP_SAMPLES,
@@ -62,6 +62,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--hours", type=float, help="only the last HOURS of history")
         parser.add_argument(
+            "--tokens",
+            choices=sorted(TOKEN_SETS),
+            default=ALL_TOKENS,
+            help="unflagged: only tokens whose risk check is complete and raised no flag",
+        )
+        parser.add_argument(
             "--signal",
             choices=SIGNALS,
             default="smoothed",
@@ -108,7 +114,7 @@ class Command(BaseCommand):
         variants = self._variants(options)
         run = backtest_run(
             variants=variants,
-            window=self._window(options["hours"]),
+            window=self._window(options["hours"], options["tokens"]),
             options=self._options(options),
             chunk_size=options["chunk_size"],
             progress=self._progress if options["verbosity"] > 0 else None,
@@ -146,13 +152,13 @@ class Command(BaseCommand):
         changes.update(_assignments(options["assignments"]))
         return changes
 
-    def _window(self, hours: float | None) -> Window:
+    def _window(self, hours: float | None, tokens: str) -> Window:
         if hours is None:
-            return Window()
+            return Window(tokens=tokens)
         if not hours > 0:
             raise CommandError("--hours must be positive")
         now = timezone.now()
-        return Window(since=now - timedelta(hours=hours), until=now)
+        return Window(since=now - timedelta(hours=hours), until=now, tokens=tokens)
 
     def _options(self, options: dict[str, Any]) -> BacktestOptions:
         try:

@@ -15,7 +15,7 @@ from ingestion.sandbox import keys, layouts
 
 MINT = "9zWkqrJH8CWsWSVjMoW8o2DyhxrV5BtRBZG4ao6ypump"
 CREATOR = "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU"
-TOKEN_2022 = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"  # noqa: S105 (a public address)
+TOKEN_2022 = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb"
 
 
 def account(owner: str, raw: bytes | None = None) -> AccountInfo:

@@ -184,7 +184,7 @@ def test_the_json_holds_every_figure(history: None) -> None:
 
     (result,) = data["results"]
     assert (data["snapshots"], data["horizons"], data["signal"]) == (8, [5, 15], "smoothed")
-    assert data["window"] == {"since": None, "until": None}
+    assert data["window"] == {"since": None, "until": None, "tokens": "all"}
     assert (result["label"], result["tokens"], result["held"]) == (active_label(), 2, 0)
     assert result["settings"]["w_tx"] == 0.25
     five = result["horizons"][0]

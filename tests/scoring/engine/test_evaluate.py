@@ -71,8 +71,6 @@ def test_it_writes_the_metrics_with_a_clean_quality_verdict() -> None:
         "data_quality_ok": True,
         "data_quality_issues": [],
         "fallback": None,
-        "risk_flags": [],
-        "risk_penalty": {},
     }
 
 
