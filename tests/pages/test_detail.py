@@ -185,9 +185,9 @@ def test_metrics_are_listed_with_their_quality_flags() -> None:
         ("Sells 5m", "424"),
         ("Kept pools", "1"),
         ("Primary DEX", "pumpswap"),
-        ("Price", "$0.0002035"),
-        ("Price change 5m (dp5)", "0.0350"),
-        ("Price change 15m est. (dp15)", "1.0450"),
+        ("Price", "$0.0₃2035"),
+        ("Price change 5m (dp5)", "+3.50%"),  # a fraction stored, a percent shown
+        ("Price change 15m est. (dp15)", "+104.50%"),
         ("Hours since migration", "0.25"),
     ]
     flagged = [key for key, row in rows.items() if "flagged" in row.classes()]
@@ -245,7 +245,7 @@ def test_the_pools_table_lists_every_pool_most_liquid_first() -> None:
     rows = html.find("table", class_="pools").find("tbody").find_all("tr")
     assert [[td.text() for td in row.find_all("td")][:11] for row in rows] == [
         ["pumpswap", rows[0].find("code").text(), "SOL", "yes", "$36.3K", "529/424",
-         "$54.2K", "$306K", "$0.0002035", "+3.5%", "+418.0%"],
+         "$54.2K", "$306K", "$0.0₃2035", "+3.5%", "+418.0%"],
         ["meteora", rows[1].find("code").text(), "USDC", "no", "$800", "0/0",
          "$0", "$0", "—", "—", "—"],
     ]  # fmt: skip

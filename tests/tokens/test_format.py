@@ -53,8 +53,28 @@ def test_usd_is_compact_with_three_significant_digits(value: float | None, text:
     assert usd(value) == text
 
 
-def test_prices_counts_and_percentages() -> None:
-    assert (price(0.00020351), price(None)) == ("$0.0002035", "—")
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (6.541e-05, "$0.0₄6541"),  # DexScreener's style: four zeros, counted
+        (0.00020351, "$0.0₃2035"),
+        (1.2e-12, "$0.0₁₁1200"),
+        (0.0012, "$0.001200"),
+        (0.5, "$0.5000"),
+        (1.5, "$1.500"),
+        (123.456, "$123.5"),
+        (12345.6, "$12,350"),  # four significant digits throughout
+        (0.99996, "$1.000"),  # rounding carries into the next unit
+        (9999.99, "$10,000"),
+        (0.0, "$0"),
+        (None, "—"),
+    ],
+)
+def test_prices_read_without_exponents(value: float | None, text: str) -> None:
+    assert price(value) == text
+
+
+def test_counts_and_percentages() -> None:
     assert (count(8880), count(None)) == ("8,880", "—")
     assert (signed_pct(3.5), signed_pct(-12.25, 2), signed_pct(None)) == ("+3.5%", "-12.25%", "—")
 

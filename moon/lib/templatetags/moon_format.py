@@ -34,12 +34,33 @@ def usd(value: float | None) -> str:
     return f"${amount:.0f}"
 
 
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+PRICE_DIGITS = 4
+
+
 @register.filter
 def price(value: float | None) -> str:
-    """A token price with four significant digits: 0.00020351 -> "$0.0002035"."""
+    """A token price with four significant digits, never in exponent form. Three or more zeros
+    after the point are counted in a subscript, as DexScreener writes them:
+    0.00006541 -> "$0.0₄6541", 0.0012 -> "$0.001200", 1.5 -> "$1.500", 12345 -> "$12,350"."""
     if value is None:
         return MISSING
-    return f"${float(value):.4g}"
+    amount = float(value)
+    sign, amount = ("-" if amount < 0 else ""), float(f"{abs(amount):.{PRICE_DIGITS}g}")
+    if amount == 0:
+        return "$0"
+    if amount >= 10**PRICE_DIGITS:
+        return f"{sign}${amount:,.0f}"
+    if amount >= 1:
+        whole = len(str(int(amount)))
+        return f"{sign}${amount:.{PRICE_DIGITS - whole}f}"
+    digits = f"{amount:.{PRICE_DIGITS - 1}e}"  # d.ddde-N: the significant digits, exactly
+    mantissa, exponent = digits.split("e")
+    zeros = -int(exponent) - 1
+    figures = mantissa.replace(".", "")
+    if zeros >= 3:
+        return f"{sign}$0.0{str(zeros).translate(SUBSCRIPTS)}{figures}"
+    return f"{sign}$0.{'0' * zeros}{figures}"
 
 
 @register.filter

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ingestion.selectors import token_origin
 from moon.lib.htmx import render_page
 from moon.lib.queue import QueueUnavailable
-from moon.lib.templatetags.moon_format import count, num, price, usd
+from moon.lib.templatetags.moon_format import count, num, price, signed_pct, usd
 from moon.operations.health import dependencies_in_trouble
 from moon.web.charts import Snapshot, score_chart
 from moon.web.pages.risk import risk_rows, top_holders
@@ -203,8 +203,8 @@ METRICS = (
     ("pool_count", "Kept pools", count),
     ("primary_dex_id", "Primary DEX", lambda value: value or "—"),
     ("price_usd", "Price", price),
-    ("dp5", "Price change 5m (dp5)", lambda value: num(value, 4)),
-    ("dp15", "Price change 15m est. (dp15)", lambda value: num(value, 4)),
+    ("dp5", "Price change 5m (dp5)", lambda value: fraction_pct(value)),
+    ("dp15", "Price change 15m est. (dp15)", lambda value: fraction_pct(value)),
     ("hours_since_migration", "Hours since migration", lambda value: num(value, 2)),
 )
 # Which metrics each data-quality issue code is about (codes: scoring/engine/issues.py).
@@ -228,6 +228,11 @@ FALLBACK_NOTES = {
     "10 good smoothed scores; the EWMA state was kept.",
     "degraded": "Scored normally from data with warnings.",
 }
+
+
+def fraction_pct(value: float | None) -> str:
+    """A stored fraction (dp5 = 0.035) as the percent the pools table shows ("+3.50%")."""
+    return signed_pct(None if value is None else 100 * float(value), 2)
 
 
 def component_rows(token: Token, weights: ScoringSettings) -> list[ComponentRow]:
