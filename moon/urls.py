@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -8,7 +10,15 @@ from drf_spectacular.views import (
 
 from moon.web.api.urls import not_found as api_not_found
 
+
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers and crawlers ask for /favicon.ico whatever the page links: the static icon."""
+    return HttpResponsePermanentRedirect(static("moon/favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path("", include("moon.operations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

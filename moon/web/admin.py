@@ -1,6 +1,7 @@
 """The Django admin: tokens with their pools and recent scores, snapshots, settings versions,
 and the dependencies as last judged."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -8,6 +9,8 @@ from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 
+from ingestion.models import RiskCheck
+from moon.lib.templatetags.moon_format import num, usd
 from moon.operations.models import Dependency
 from scoring.engine import weight_fields
 from scoring.models import ScoringSettings, TokenScore
@@ -15,6 +18,21 @@ from scoring.services.settings import EDITABLE_FIELDS, SETTINGS_GROUPS, scoring_
 from tokens.models import Pool, Token
 
 RECENT_SCORES = 20
+
+
+def shown(field: str, formatter: Callable[[Any], str], label: str = "") -> Callable[[Any], str]:
+    """A list column showing ``field`` through one of the pages' formatters (0.463, $36.3K),
+    sorted on the field itself."""
+
+    @admin.display(description=label or field.replace("_", " "), ordering=field)
+    def column(obj: Any) -> str:
+        return formatter(getattr(obj, field))
+
+    column.__name__ = f"{field}_shown"
+    return column
+
+
+SCORE, SMOOTHED = shown("score", num), shown("smoothed_score", num, "smoothed")
 
 
 class PoolInline(admin.TabularInline[Pool, Token]):
@@ -82,13 +100,14 @@ class TokenAdmin(admin.ModelAdmin[Token]):
         "symbol",
         "name",
         "status",
-        "score",
-        "smoothed_score",
-        "liquidity_usd",
+        SCORE,
+        SMOOTHED,
+        shown("liquidity_usd", usd, "liquidity"),
+        "risk_flags",
         "scored_at",
         "migrated_at",
     )
-    list_filter = ("status",)
+    list_filter = ("status", "risk_complete")
     search_fields = ("mint_address", "symbol", "name")
     readonly_fields = (
         "created_at",
@@ -107,6 +126,9 @@ class TokenAdmin(admin.ModelAdmin[Token]):
         "activated_at",
         "archived_at",
         "activation_misses",
+        "risk_flags",
+        "risk_complete",
+        "risk_checked_at",
     )
     inlines = (PoolInline, RecentScoreInline)
     date_hierarchy = "migrated_at"
@@ -120,7 +142,7 @@ class PoolAdmin(admin.ModelAdmin[Pool]):
         "dex_id",
         "quote_symbol",
         "kept",
-        "liquidity_usd",
+        shown("liquidity_usd", usd, "liquidity"),
         "updated_at",
     )
     list_filter = ("dex_id", "kept")
@@ -166,8 +188,8 @@ class ScoringSettingsAdmin(admin.ModelAdmin[ScoringSettings]):
 class TokenScoreAdmin(admin.ModelAdmin[TokenScore]):
     list_display = (
         "token",
-        "score",
-        "smoothed_score",
+        SCORE,
+        SMOOTHED,
         "scoring_model",
         "settings_version",
         "created_at",
@@ -188,6 +210,23 @@ class DependencyAdmin(admin.ModelAdmin[Dependency]):
 
     list_display = ("name", "status", "since", "reason", "alerted_status", "alerted_at")
     list_filter = ("status",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RiskCheck)
+class RiskCheckAdmin(admin.ModelAdmin[RiskCheck]):
+    """The latest risk check of each token, as the chain answered: read only."""
+
+    list_display = ("token", "checked_at", "complete", "flags", "creator", "calls")
+    list_filter = ("complete",)
+    search_fields = ("token__mint_address", "token__symbol", "creator")
+    list_select_related = ("token",)
+    raw_id_fields = ("token",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -333,3 +333,11 @@ def test_the_query_count_does_not_grow_with_the_tokens(extra: dict[str, str]) ->
 
     # settings, status counts, page count, tokens, their pools
     assert (one, three) == (5, 5)
+
+
+def test_the_favicon_is_found_where_browsers_look(client: Client) -> None:
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].endswith(".svg")
+    assert "favicon" in response["Location"]

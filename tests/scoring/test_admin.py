@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scoring.models import ScoringSettings
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, TokenFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +87,21 @@ def test_settings_cannot_be_deleted(staff_client: Client) -> None:
     response = staff_client.get(reverse("admin:scoring_scoringsettings_delete", args=[current.pk]))
 
     assert response.status_code == 403
+
+
+def test_the_token_list_shows_numbers_as_the_pages_do(staff_client: Client) -> None:
+    TokenFactory(symbol="LONG", score=4.632357858399987, smoothed_score=0.1 + 0.2,
+                 liquidity_usd=36295.05, risk_flags=["mint_authority"])  # fmt: skip
+
+    html = staff_client.get("/admin/tokens/token/").content.decode()
+
+    assert "4.632" in html
+    assert "4.632357858399987" not in html
+    assert "0.300" in html
+    assert "$36.3K" in html
+    assert "mint_authority" in html
+
+
+def test_risk_checks_are_listed_read_only(staff_client: Client) -> None:
+    assert staff_client.get("/admin/ingestion/riskcheck/").status_code == 200
+    assert staff_client.get("/admin/ingestion/riskcheck/add/").status_code == 403
