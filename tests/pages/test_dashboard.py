@@ -77,6 +77,7 @@ def test_it_shows_one_row_per_token_with_every_value() -> None:
         "953",
         "$54.2K",
         "12m",
+        "—",  # never scored: no data age
         "pumpswap×2 meteora",  # noqa: RUF001
         "DS SS",
     ]
@@ -332,7 +333,7 @@ def test_the_query_count_does_not_grow_with_the_tokens(extra: dict[str, str]) ->
     three = query_count("/", **extra)
 
     # settings, status counts, page count, tokens, their pools
-    assert (one, three) == (5, 5)
+    assert (one, three) == (6, 6)
 
 
 def test_the_favicon_is_found_where_browsers_look(client: Client) -> None:
@@ -341,3 +342,40 @@ def test_the_favicon_is_found_where_browsers_look(client: Client) -> None:
     assert response.status_code == 301
     assert response["Location"].endswith(".svg")
     assert "favicon" in response["Location"]
+
+
+def test_a_stale_row_shows_its_age_and_a_fallback_is_marked(client: Client) -> None:
+    now = timezone.now()
+    TokenFactory(symbol="LIVE", score=0.1, smoothed_score=0.1, scored_at=now)
+    TokenFactory(symbol="OLD", score=0.1, smoothed_score=0.1, scored_at=now - timedelta(minutes=5))
+    TokenFactory(symbol="FELL", score=0.4, smoothed_score=0.4, scored_at=now,
+                 metrics={"fallback": "fallback"})  # fmt: skip
+
+    page = parse(client.get("/").content)
+    cells = {
+        row.find("b", class_="symbol").text(): row.find("td", data_col="data_age")
+        for row in page.find_all("tr") if "data-mint" in row.attrs
+    }  # fmt: skip
+
+    assert "stale" not in cells["LIVE"].classes()
+    assert "stale" in cells["OLD"].classes()  # cold: 2 x 120 s passed
+    assert cells["OLD"].text() == "5m stale"
+    assert cells["FELL"].find("span", class_="bad").text() == "fallback"
+    assert not page.find_all("div", data_banner="stale")  # LIVE and FELL are fresh
+
+
+def test_stale_data_raises_a_banner_naming_what_is_down(client: Client) -> None:
+    from moon.operations.models import Dependency
+
+    old = timezone.now() - timedelta(minutes=10)
+    TokenFactory(symbol="OLD", score=0.1, smoothed_score=0.1, scored_at=old)
+    Dependency.objects.create(name="workers", status="failing", since=old,
+                              reason="no Celery worker alive")  # fmt: skip
+
+    page = parse(client.get("/").content)
+
+    banner = page.find("div", data_banner="stale")
+    assert "The data is stale: the newest snapshot is 10m old" in banner.text()
+    assert "workers failing" in banner.text()
+    assert "no Celery worker alive" in banner.text()
+    assert "(10m ago)" in page.find("span", class_="updated").text()

@@ -3,11 +3,13 @@
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -78,6 +80,12 @@ class TokenRow:
     token: Token
     hot: bool
     components: list[tuple[float | None, float | None]]  # (smoothed, raw) per column
+    stale: bool = False  # its latest snapshot is older than twice its refresh interval
+    fallback: str | None = None  # the latest snapshot is a fallback or an emergency
+
+
+# Data older than this many refresh intervals is stale: a refresh was missed, then another.
+STALE_INTERVALS = 2
 
 
 def dashboard_columns(components: Sequence[Component]) -> list[Column]:
@@ -94,6 +102,7 @@ def dashboard_columns(components: Sequence[Component]) -> list[Column]:
         Column("Tx 5m", "tx_5m", "c-int"),
         Column("Vol 5m", "volume_5m", "c-money"),
         Column("Age", "age", "c-age", ascending_first=True, title="Since migration"),
+        Column("Data", None, "c-age", title="Age of the latest snapshot"),
         Column("Pools", "pools", "c-pools", title="Pools per DEX (kept pools highlighted)"),
         Column("", None, "c-links"),
     ]
@@ -126,13 +135,34 @@ def status_tabs(counts: Mapping[str, int], statuses: Sequence[str]) -> list[Tab]
     return tabs
 
 
-def token_row(token: Token, components: Sequence[Component], hot_threshold: float) -> TokenRow:
+def token_row(
+    token: Token,
+    components: Sequence[Component],
+    settings: ScoringSettings,
+    now: datetime,
+) -> TokenRow:
     smoothed, raw = token.smoothed_components or {}, token.raw_components or {}
+    hot = token_is_hot(token.smoothed_score, settings.min_score)
+    interval = settings.hot_interval_sec if hot else settings.cold_interval_sec
+    refreshed = token.scored_at is not None and token.status != Token.Status.ARCHIVED
+    fallback = (token.metrics or {}).get("fallback")
     return TokenRow(
         token=token,
-        hot=token_is_hot(token.smoothed_score, hot_threshold),
+        hot=hot,
         components=[(smoothed.get(c.key), raw.get(c.key)) for c in components],
+        stale=refreshed
+        and token.scored_at is not None
+        and (now - token.scored_at).total_seconds() > STALE_INTERVALS * interval,
+        fallback=fallback if fallback in ("fallback", "emergency") else None,
     )
+
+
+def newest_snapshot() -> datetime | None:
+    """When the newest snapshot of any live token was written (None: none scored yet)."""
+    newest: datetime | None = Token.objects.refreshable().aggregate(newest=Max("scored_at"))[
+        "newest"
+    ]
+    return newest
 
 
 @require_safe
@@ -145,18 +175,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     tokens = token_list(filters).prefetch_related(pools_by_liquidity())
     page = Paginator(tokens, PAGE_SIZE).get_page(request.GET.get("page"))
     components = model_components(settings.scoring_model_active)
+    now = timezone.now()
+    newest = newest_snapshot()
+    limit = STALE_INTERVALS * settings.cold_interval_sec
+    stale = newest is not None and (now - newest).total_seconds() > limit
     context = {
         "form": form,
         "filters": filters,
         "scoring": settings,
         "page": page,
-        "rows": [token_row(token, components, settings.min_score) for token in page],
+        "rows": [token_row(token, components, settings, now) for token in page],
         "headers": sort_headers(dashboard_columns(components), filters.sort),
         "tabs": status_tabs(status_counts(), filters.statuses),
         "state": _hidden_state(filters),
-        # An empty dashboard says why, when something moon depends on is not ok.
-        "troubles": dependencies_in_trouble() if not page.object_list else [],
-        "now": timezone.now(),
+        # An empty or stale dashboard says why, when something moon depends on is not ok.
+        "troubles": dependencies_in_trouble() if stale or not page.object_list else [],
+        "newest": newest,
+        "stale": stale,
+        "now": now,
         "poll_seconds": DASHBOARD_POLL_SECONDS,
     }
     return render_page(request, "tokens/dashboard.html", "token-table", context)
