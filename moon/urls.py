@@ -11,7 +11,6 @@ from drf_spectacular.views import (
 from moon.web.api.urls import not_found as api_not_found
 
 
-
 def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
     """Browsers and crawlers ask for /favicon.ico whatever the page links: the static icon."""
     return HttpResponsePermanentRedirect(static("moon/favicon.svg"))

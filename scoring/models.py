@@ -67,65 +67,141 @@ class ScoringSettings(models.Model):
     note = models.CharField(max_length=200, blank=True, help_text="Why this version exists.")
 
     scoring_model_active = models.CharField(
-        max_length=32, choices=MODEL_CHOICES, default=DEFAULTS.scoring_model_active
+        "scoring model",
+        max_length=32,
+        choices=MODEL_CHOICES,
+        default=DEFAULTS.scoring_model_active,
+        help_text="The model every refresh scores with (docs/scoring.md).",
     )
-    w_tx = models.FloatField("weight: tx acceleration", default=DEFAULTS.w_tx, validators=WEIGHT)
-    w_vol = models.FloatField("weight: volume momentum", default=DEFAULTS.w_vol, validators=WEIGHT)
-    w_fresh = models.FloatField("weight: freshness", default=DEFAULTS.w_fresh, validators=WEIGHT)
+    w_tx = models.FloatField(
+        "weight: tx acceleration",
+        default=DEFAULTS.w_tx,
+        validators=WEIGHT,
+        help_text="How much the pace of trades in the last 5 minutes counts.",
+    )
+    w_vol = models.FloatField(
+        "weight: volume momentum",
+        default=DEFAULTS.w_vol,
+        validators=WEIGHT,
+        help_text="How much the pace of volume in the last 5 minutes counts.",
+    )
+    w_fresh = models.FloatField(
+        "weight: freshness",
+        default=DEFAULTS.w_fresh,
+        validators=WEIGHT,
+        help_text="How much a young token counts (v2: only with momentum behind it).",
+    )
     w_oi = models.FloatField(
-        "weight: orderflow imbalance", default=DEFAULTS.w_oi, validators=WEIGHT
+        "weight: buy pressure",
+        default=DEFAULTS.w_oi,
+        validators=WEIGHT,
+        help_text="How much more buying than selling in the last 5 minutes counts.",
     )
-    ewma_alpha = models.FloatField(default=DEFAULTS.ewma_alpha, validators=[validate_alpha])
+    ewma_alpha = models.FloatField(
+        "smoothing (EWMA alpha)",
+        default=DEFAULTS.ewma_alpha,
+        validators=[validate_alpha],
+        help_text="Weight of the newest score in the smoothed score: 1 = no smoothing.",
+    )
     freshness_threshold_hours = models.FloatField(
-        default=DEFAULTS.freshness_threshold_hours, validators=[MinValueValidator(0.1)]
+        "fresh for (hours)",
+        default=DEFAULTS.freshness_threshold_hours,
+        validators=[MinValueValidator(0.1)],
+        help_text="Freshness falls from 1 at migration to 0 after this many hours.",
     )
     min_score = models.FloatField(
+        "hot line (smoothed score)",
         default=DEFAULTS.min_score,
         validators=NON_NEGATIVE,
         help_text="Smoothed score from which a token is hot.",
     )
     hot_interval_sec = models.PositiveIntegerField(
-        default=30, validators=[MinValueValidator(5), MaxValueValidator(3600)]
+        "refresh hot tokens every (seconds)",
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(3600)],
+        help_text="Hot tokens (at or above the hot line) are scored again this often.",
     )
     cold_interval_sec = models.PositiveIntegerField(
-        default=120, validators=[MinValueValidator(5), MaxValueValidator(86400)]
+        "refresh other tokens every (seconds)",
+        default=120,
+        validators=[MinValueValidator(5), MaxValueValidator(86400)],
+        help_text="Every other live token is scored again this often.",
     )
     min_pool_liquidity_usd = models.FloatField(
-        default=DEFAULTS.min_pool_liquidity_usd, validators=AMOUNT_USD
+        "pool counted from liquidity (USD)",
+        default=DEFAULTS.min_pool_liquidity_usd,
+        validators=AMOUNT_USD,
+        help_text="A pool with less liquidity is left out of the score.",
     )
     excluded_dex_ids = models.CharField(
+        "DEXes left out",
         max_length=300,
         default=",".join(DEFAULTS.excluded_dex_ids),
         blank=True,
         validators=[validate_csv_list],
+        help_text="DexScreener dexId values, comma-separated (the bonding curve is not a pool).",
     )
     allowed_quote_symbols = models.CharField(
+        "quote tokens counted",
         max_length=300,
         default=",".join(DEFAULTS.allowed_quote_symbols),
         validators=[validate_csv_list],
+        help_text="Pools quoted in other tokens are left out; comma-separated symbols.",
     )
     activation_min_liquidity_usd = models.FloatField(
-        default=DEFAULTS.activation_min_liquidity_usd, validators=AMOUNT_USD
+        "activation: pool liquidity from (USD)",
+        default=DEFAULTS.activation_min_liquidity_usd,
+        validators=AMOUNT_USD,
+        help_text="Pools below this do not count towards activation.",
     )
     activation_rule = models.CharField(
-        max_length=16, choices=ActivationRule, default=DEFAULTS.activation_rule
+        "activation: what makes a token active",
+        max_length=16,
+        choices=ActivationRule,
+        default=DEFAULTS.activation_rule,
+        help_text="Arbitrage: a PumpSwap pool and an external one; any pool: one kept pool.",
     )
-    monitoring_timeout_hours = models.FloatField(default=12.0, validators=[MinValueValidator(0.1)])
-    archive_below_hours = models.FloatField(default=12.0, validators=[MinValueValidator(0.1)])
+    monitoring_timeout_hours = models.FloatField(
+        "archive unactivated after (hours)",
+        default=12.0,
+        validators=[MinValueValidator(0.1)],
+        help_text="A token still monitoring after this long is archived.",
+    )
+    archive_below_hours = models.FloatField(
+        "archive when not hot for (hours)",
+        default=12.0,
+        validators=[MinValueValidator(0.1)],
+        help_text="An active token never hot during this long is archived.",
+    )
     weight_s = models.FloatField(
-        "legacy weight: price surge", default=DEFAULTS.weight_s, validators=WEIGHT
+        "legacy weight: price surge",
+        default=DEFAULTS.weight_s,
+        validators=WEIGHT,
+        help_text="Legacy model: the 5-minute price move.",
     )
     weight_l = models.FloatField(
-        "legacy weight: liquidity", default=DEFAULTS.weight_l, validators=WEIGHT
+        "legacy weight: liquidity",
+        default=DEFAULTS.weight_l,
+        validators=WEIGHT,
+        help_text="Legacy model: liquidity depth.",
     )
     weight_m = models.FloatField(
-        "legacy weight: momentum", default=DEFAULTS.weight_m, validators=WEIGHT
+        "legacy weight: momentum",
+        default=DEFAULTS.weight_m,
+        validators=WEIGHT,
+        help_text="Legacy model: the 5-minute move against the hour's.",
     )
     weight_t = models.FloatField(
-        "legacy weight: trading", default=DEFAULTS.weight_t, validators=WEIGHT
+        "legacy weight: trading",
+        default=DEFAULTS.weight_t,
+        validators=WEIGHT,
+        help_text="Legacy model: trades per minute.",
     )
     snapshot_retention_days = models.PositiveIntegerField(
-        default=14, validators=[MinValueValidator(1)]
+        "keep snapshots for (days)",
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text="Older ones are thinned to one per token per 10 minutes, deleted after 4x.",
     )
     # Scoring spec v2's constants (docs/scoring.md, "Hybrid momentum v2").
     young_minutes = models.FloatField(
@@ -159,7 +235,7 @@ class ScoringSettings(models.Model):
         help_text="The pace ratio (last 5 minutes vs the rest of the hour) that scores 1.",
     )
     implausible_liquidity_factor = models.FloatField(
-        "implausible liquidity factor",
+        "fake liquidity: times its quote reserve",
         default=DEFAULTS.implausible_liquidity_factor,
         validators=[MinValueValidator(1.0), MaxValueValidator(10_000.0)],
         help_text="A pool claiming more than this x twice its quote reserve is left out.",
@@ -210,37 +286,37 @@ class ScoringSettings(models.Model):
         help_text="A token's risk is read again this long after its last check (hot first).",
     )
     penalty_mint_authority = models.FloatField(
-        "penalty: mint_authority",
+        "penalty: mint authority kept",
         default=DEFAULTS.penalty_mint_authority,
         validators=PENALTY,
         help_text="Taken off the raw score of a token with a live mint authority (0: none).",
     )
     penalty_freeze_authority = models.FloatField(
-        "penalty: freeze_authority",
+        "penalty: freeze authority kept",
         default=DEFAULTS.penalty_freeze_authority,
         validators=PENALTY,
         help_text="Taken off the raw score of a token with a live freeze authority (0: none).",
     )
     penalty_token2022_danger = models.FloatField(
-        "penalty: token2022_danger",
+        "penalty: dangerous extension",
         default=DEFAULTS.penalty_token2022_danger,
         validators=PENALTY,
         help_text="Taken off the raw score of a token with a dangerous extension (0: none).",
     )
     penalty_top10_concentrated = models.FloatField(
-        "penalty: top10_concentrated",
+        "penalty: top 10 concentrated",
         default=DEFAULTS.penalty_top10_concentrated,
         validators=PENALTY,
         help_text="Taken off the raw score of a token with concentrated holders (0: none).",
     )
     penalty_creator_holds = models.FloatField(
-        "penalty: creator_holds",
+        "penalty: creator holds much",
         default=DEFAULTS.penalty_creator_holds,
         validators=PENALTY,
         help_text="Taken off the raw score of a token with a creator holding much (0: none).",
     )
     penalty_serial_creator = models.FloatField(
-        "penalty: serial_creator",
+        "penalty: serial creator",
         default=DEFAULTS.penalty_serial_creator,
         validators=PENALTY,
         help_text="Taken off the raw score of a token with a serial creator (0: none).",

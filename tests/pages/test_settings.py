@@ -144,7 +144,7 @@ def test_an_invalid_value_shows_a_message_and_stores_nothing(staff_client: Clien
     assert response.status_code == 200
     assert errors == {
         "Weight: volume momentum": "Ensure this value is greater than or equal to 0.0.",
-        "Ewma alpha": "EWMA alpha must be above 0 and at most 1 (got 1.5).",
+        "Smoothing (EWMA alpha)": "EWMA alpha must be above 0 and at most 1 (got 1.5).",
     }
     assert ScoringSettings.objects.count() == 2  # the versions the migrations write
 
@@ -193,3 +193,12 @@ def test_the_page_works_on_the_defaults_when_no_version_is_stored(staff_client: 
     assert html.find("h1").text() == "Scoring settings active: v— (defaults)"
     assert html.find("tr", class_="empty").text() == "No stored version: the defaults apply."
     assert html.find("input", name="w_tx").attrs["value"] == "0.35"
+
+
+def test_every_setting_has_a_human_label_and_help() -> None:
+    for name in EDITABLE_FIELDS:
+        field = ScoringSettings._meta.get_field(name)
+        label = str(field.verbose_name)  # type: ignore[union-attr]
+        assert label != name.replace("_", " "), f"{name} has a machine-made label"
+        assert "_" not in label, name
+        assert field.help_text, f"{name} has no help text"  # type: ignore[union-attr]
