@@ -23,3 +23,14 @@ document.addEventListener(
   },
   true,
 );
+
+// Copy buttons: `data-copy` goes to the clipboard, and the button says so for a moment.
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-copy]") : null;
+  if (!button || !navigator.clipboard) return;
+  navigator.clipboard.writeText(button.dataset.copy).then(() => {
+    const label = button.textContent;
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = label; }, 1500);
+  });
+});

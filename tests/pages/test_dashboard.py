@@ -64,8 +64,9 @@ def test_it_shows_one_row_per_token_with_every_value() -> None:
     (row,) = token_rows(response.content)
     assert response.status_code == 200
     assert row.attrs["data-mint"] == token.mint_address
+    mint = token.mint_address
     assert cells(row) == [
-        "AAA Alpha Dog",
+        f"AAA Alpha Dog {mint[:4]}…{mint[-4:]}",
         "active",
         "0.912",
         "0.800",
@@ -379,3 +380,16 @@ def test_stale_data_raises_a_banner_naming_what_is_down(client: Client) -> None:
     assert "workers failing" in banner.text()
     assert "no Celery worker alive" in banner.text()
     assert "(10m ago)" in page.find("span", class_="updated").text()
+
+
+def test_rows_keep_their_image_across_polls_and_show_a_short_mint(client: Client) -> None:
+    token = TokenFactory(symbol="IMG", image_url="https://example.com/img.png")
+
+    row = token_rows(client.get("/", HTTP_HX_REQUEST="true").content)[0]
+
+    image = row.find("img")
+    assert image.attrs["id"] == f"img-{token.mint_address}"
+    assert "hx-preserve" in image.attrs  # htmx keeps the loaded element: no fetch per poll
+    short = row.find("code", class_="mint-short")
+    assert short.text() == f"{token.mint_address[:4]}…{token.mint_address[-4:]}"
+    assert short.attrs["title"] == token.mint_address
