@@ -19,7 +19,13 @@ token_patterns = (
     ],
     "tokens",
 )
-settings_patterns = ([path("settings/", settings.settings_page, name="settings")], "scoring")
+settings_patterns = (
+    [
+        path("settings/", settings.settings_page, name="settings"),
+        path("settings/revert/<int:version>/", settings.settings_revert, name="revert"),
+    ],
+    "scoring",
+)
 
 urlpatterns = [
     path("lab/", include(lab_patterns)),

@@ -88,6 +88,7 @@ def test_the_history_lists_each_version_with_what_it_changed(staff_client: Clien
             "hybrid_momentum_v2",
             "ewma_alpha 0.3 → 0.5",
             "",
+            "",  # the active version has nothing to revert to
         ],
         [
             "v3",
@@ -96,6 +97,7 @@ def test_the_history_lists_each_version_with_what_it_changed(staff_client: Clien
             "hybrid_momentum_v2",
             "w_tx 0.35 → 0.4 min_score 0.3 → 0.5",
             "hotter",
+            "Revert to v3",
         ],
         [
             "v2",
@@ -105,6 +107,7 @@ def test_the_history_lists_each_version_with_what_it_changed(staff_client: Clien
             "scoring_model_active hybrid_momentum → hybrid_momentum_v2 w_tx 0.25 → 0.35 "
             "w_vol 0.25 → 0.35 w_fresh 0.25 → 0.15 w_oi 0.25 → 0.15",
             "Scoring spec v2 (hybrid_momentum_v2) with its default weights.",
+            "Revert to v2",
         ],
         [
             "v1",
@@ -113,6 +116,7 @@ def test_the_history_lists_each_version_with_what_it_changed(staff_client: Clien
             "hybrid_momentum",
             "initial",
             "Defaults of the scoring spec v1.",
+            "Revert to v1",
         ],
     ]
 
@@ -202,3 +206,28 @@ def test_every_setting_has_a_human_label_and_help() -> None:
         assert label != name.replace("_", " "), f"{name} has a machine-made label"
         assert "_" not in label, name
         assert field.help_text, f"{name} has no help text"  # type: ignore[union-attr]
+
+
+def test_a_version_can_be_reverted_to_as_a_new_version(staff_client: Client) -> None:
+    scoring_settings_save(changes={"w_tx": 0.5, "min_score": 0.4}, note="experiment")
+    before = ScoringSettings.objects.active()
+
+    response = staff_client.post("/settings/revert/2/")
+
+    active = ScoringSettings.objects.active()
+    assert response.status_code == 302
+    assert active.version == before.version + 1
+    assert (active.w_tx, active.min_score, active.note) == (0.35, 0.3, "revert to v2")
+    assert ScoringSettings.objects.get(version=before.version).w_tx == 0.5  # history kept
+    page = parse(staff_client.get("/settings/").content)
+    assert page.find("tr", data_version="2").find("button").text() == "Revert to v2"
+    assert not page.find("tr", data_version=str(active.version)).find_all("button")
+
+
+def test_reverting_to_the_active_values_stores_nothing(staff_client: Client) -> None:
+    count = ScoringSettings.objects.count()
+
+    staff_client.post("/settings/revert/2/")
+
+    assert ScoringSettings.objects.count() == count
+    assert staff_client.post("/settings/revert/99/").status_code == 404

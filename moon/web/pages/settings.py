@@ -7,8 +7,8 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_http_methods, require_POST
 
 from moon.lib.htmx import render_page, wants_partial
 from moon.web.pages.settings_forms import ScoringSettingsForm
@@ -95,3 +95,26 @@ def _save(request: HttpRequest, form: ScoringSettingsForm) -> ScoringSettings | 
         "it applies from the next refresh on.",
     )
     return saved
+
+
+@staff_member_required
+@require_POST
+def settings_revert(request: HttpRequest, version: int) -> HttpResponse:
+    """Store a new version holding the values of ``version`` (history is never rewritten)."""
+    old = get_object_or_404(ScoringSettings, version=version)
+    active = ScoringSettings.objects.active()
+    changes = {
+        name: getattr(old, name)
+        for name in EDITABLE_FIELDS
+        if getattr(old, name) != getattr(active, name)
+    }
+    if not changes:
+        messages.info(request, f"The active settings already hold version {version}'s values.")
+        return redirect("scoring:settings")
+    saved = scoring_settings_save(changes=changes, user=request.user, note=f"revert to v{version}")
+    messages.success(
+        request,
+        f"Saved as version {saved.version}, with version {version}'s values "
+        f"({', '.join(sorted(changes))}): it applies from the next refresh on.",
+    )
+    return redirect("scoring:settings")
