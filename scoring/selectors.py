@@ -118,7 +118,7 @@ def token_list(
     for flag in filters.exclude_flags:
         tokens = tokens.exclude(_carrying(flag))
     if filters.hide_risky:
-        tokens = tokens.filter(risk_complete=True, risk_flags=[])
+        tokens = tokens.filter(risk_complete=True, risk_flags=[]).exclude(_carrying("rugged"))
     return tokens.order_by(*ordering(filters.sort))
 
 

@@ -62,6 +62,9 @@ LOCK_KEY = "moon:risk:lock"
 LOCK_SECONDS = 120
 LAUNCH_WINDOW = timedelta(days=7)
 TOP = 10
+# The batch's getTokenLargestAccounts calls stop after this long, so a node that times out
+# costs one batch a bounded wait and the facts already read are still stored.
+LARGEST_SECONDS = 20
 PROGRAMS = {
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA": "spl-token",
     "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb": "spl-token-2022",
@@ -105,7 +108,8 @@ def tokens_due_for_risk(
         Token.objects.refreshable()
         .filter(due)
         .annotate(risk_rank=rank)
-        .order_by("risk_rank", F("migrated_at").desc(nulls_last=True), "risk_checked_at", "id")
+        # Never checked: all NULL, so newest migration first; the rest: the longest waiting.
+        .order_by("risk_rank", "risk_checked_at", F("migrated_at").desc(nulls_last=True), "id")
     )
 
 
@@ -137,7 +141,7 @@ def risk_check_due(
             )
             if not batch:
                 break
-            _merge(report, risk_check(batch, client=rpc, params=settings.to_params()))
+            report_merge(report, risk_check(batch, client=rpc, params=settings.to_params()))
     report.seconds = round(time.monotonic() - started, 3)
     if report.checked:
         logger.info("risk: %s", report.summary())
@@ -178,7 +182,17 @@ def risk_check(
         token = reading.token
         token.risk_flags, token.risk_complete, token.risk_checked_at = list(flags), complete, now
         rows.append(token)
+    checks.sort(key=lambda check: check.token.pk)
+    rows.sort(key=lambda token: token.pk)
     with transaction.atomic():
+        # Token rows locked in id order, as every writer of them locks: no deadlock with a
+        # refresh writing the same tokens.
+        list(
+            Token.objects.filter(pk__in=[t.pk for t in rows])
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
         bulk_upsert(
             RiskCheck,
             checks,
@@ -189,7 +203,7 @@ def risk_check(
     return report
 
 
-def _merge(into: RiskReport, part: RiskReport) -> None:
+def report_merge(into: RiskReport, part: RiskReport) -> None:
     into.checked += part.checked
     into.complete += part.complete
     into.calls += part.calls
@@ -329,8 +343,14 @@ class _Batch:
 
     # 2. the largest token accounts
     def _largest(self) -> None:
+        started = time.monotonic()
         for reading in self.readings:
             if reading.mint is None:
+                continue
+            if time.monotonic() - started > LARGEST_SECONDS:  # a slow node: store what is read
+                reading.facts["top10_share"] = _unknown(
+                    "getTokenLargestAccounts", f"skipped: the node took over {LARGEST_SECONDS}s"
+                )
                 continue
             self.calls += 1
             try:
@@ -427,8 +447,9 @@ class _Batch:
                         "label": holder.label if holder else "owner unknown",
                     }
                 )
-                if owner and holder is not None and holder.counts:
-                    held[owner] += account.amount
+                # An owner that could not be told counts as a holder: unknown is not safe.
+                if holder is None or holder.counts:
+                    held[owner or account.address] += account.amount
                 if owner and owner == reading.creator:
                     creator_accounts[account.address] = account.amount
             top = sorted(held.values(), reverse=True)[:TOP]

@@ -37,7 +37,8 @@ class WindowForm(forms.Form):
         choices=list(TOKEN_SETS.items()),
         initial=ALL_TOKENS,
         required=False,
-        help_text="Leave out the tokens the risk panel flags, to see how the rest score.",
+        help_text="Leave out the tokens the risk panel flags now (their current flags, over "
+        "all their history), to see how the rest score.",
     )
 
     def clean_tokens(self) -> str:

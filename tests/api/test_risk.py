@@ -66,6 +66,7 @@ def test_the_list_filters_on_flags(client: Client) -> None:
     flagged("CLEAN", [])
     flagged("UNKNOWN", [], complete=False)
     flagged("THIN", [], flags=["thin"])
+    flagged("RUGGED", [], flags=["rugged"])
 
     assert symbols(client.get(URL, {"flags": "mint_authority"})) == ["AUTH", "BOTH"]
     assert symbols(client.get(URL, {"flags": "mint_authority,thin"})) == ["BOTH"]
@@ -74,9 +75,11 @@ def test_the_list_filters_on_flags(client: Client) -> None:
     ]
     assert symbols(client.get(URL, {"exclude_flags": "mint_authority,thin"})) == [
         "CLEAN",
+        "RUGGED",
         "UNKNOWN",
     ]
-    # Unknown is not safe: hiding the risky keeps only complete checks without a risk flag.
+    # Unknown is not safe: hiding the risky keeps only complete checks without a risk flag,
+    # and never a rugged token.
     assert symbols(client.get(URL, {"hide_risky": "true"})) == ["CLEAN", "THIN"]
 
 

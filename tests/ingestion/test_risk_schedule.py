@@ -46,6 +46,11 @@ def test_never_checked_come_first_then_hot_then_the_longest_waiting() -> None:
     old = now - timedelta(minutes=30)
     cold_stale = TokenFactory(symbol="COLD", smoothed_score=0.1, risk_checked_at=old)
     hot_stale = TokenFactory(symbol="HOT", smoothed_score=0.9, risk_checked_at=old)
+    # Among the stale, the longest waiting first, however new the token.
+    hot_newer = TokenFactory(
+        symbol="HOT2", smoothed_score=0.9, risk_checked_at=old + timedelta(minutes=1),
+        migrated_at=now,
+    )  # fmt: skip
     TokenFactory(symbol="RECENT", smoothed_score=0.9, risk_checked_at=now)
     TokenFactory(symbol="GONE", status=Token.Status.ARCHIVED)
     older = TokenFactory(symbol="NEW1", migrated_at=now - timedelta(minutes=5))
@@ -53,7 +58,7 @@ def test_never_checked_come_first_then_hot_then_the_longest_waiting() -> None:
 
     due = tokens_due_for_risk(now=now, recheck_minutes=5, min_score=0.3)
 
-    assert list(due) == [newer, older, hot_stale, cold_stale]
+    assert list(due) == [newer, older, hot_stale, hot_newer, cold_stale]
 
 
 def test_a_run_reads_what_is_due_and_a_second_run_waits(

@@ -6,7 +6,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ingestion.models import RiskCheck
-from ingestion.services.risk import BATCH, RiskReport, risk_check, risk_check_due
+from ingestion.services.risk import (
+    BATCH,
+    RiskReport,
+    report_merge,
+    risk_check,
+    risk_check_due,
+)
 from moon.lib.solana import is_address
 from tokens.models import Token
 
@@ -34,10 +40,7 @@ class Command(BaseCommand):
             tokens = self._known(mint)
             report = RiskReport()
             for start in range(0, len(tokens), BATCH):
-                part = risk_check(tokens[start : start + BATCH])
-                report.checked += part.checked
-                report.complete += part.complete
-                report.calls += part.calls
+                report_merge(report, risk_check(tokens[start : start + BATCH]))
             checked = [token.pk for token in tokens]
         else:
             if limit < 1:
