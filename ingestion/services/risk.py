@@ -163,8 +163,8 @@ def risk_check(
     report = RiskReport(checked=len(readings), calls=batch.calls)
     checks, rows = [], []
     for reading in readings:
-        flags = risk_flags(reading.risk_facts(), params)
-        complete = reading.risk_facts().complete
+        facts = reading.risk_facts()
+        flags, complete = risk_flags(facts, params), facts.complete
         report.complete += complete
         for flag in flags:
             report.flagged[flag] = report.flagged.get(flag, 0) + 1

@@ -356,6 +356,14 @@ class StatusListField(serializers.ListField):
         return super().to_internal_value(data)
 
 
+def flag_list(help_text: str) -> StatusListField:
+    """A query parameter naming flags; an unknown one is refused by name."""
+    child = serializers.ChoiceField(
+        choices=ALL_FLAGS, error_messages={"invalid_choice": FLAG_CHOICE}
+    )
+    return StatusListField(child=child, required=False, help_text=help_text)
+
+
 class TokenListQuerySerializer(serializers.Serializer[Any]):
     status = StatusListField(
         child=serializers.ChoiceField(
@@ -394,23 +402,12 @@ class TokenListQuerySerializer(serializers.Serializer[Any]):
         help_text="Sort key, `-` for descending; NULLs last, ties by id. Components sort on "
         "their smoothed value; `age` ascending is the newest migration first.",
     )
-    flags = StatusListField(
-        child=serializers.ChoiceField(
-            choices=ALL_FLAGS,
-            error_messages={"invalid_choice": FLAG_CHOICE},
-        ),
-        required=False,
-        help_text="Only tokens carrying every one of these flags (repeat it, or separate "
-        "with commas).",
+    flags = flag_list(
+        "Only tokens carrying every one of these flags (repeat it, or separate with commas)."
     )
-    exclude_flags = StatusListField(
-        child=serializers.ChoiceField(
-            choices=ALL_FLAGS,
-            error_messages={"invalid_choice": FLAG_CHOICE},
-        ),
-        required=False,
-        help_text="Leave out tokens carrying any of these flags, e.g. "
-        "`exclude_flags=mint_authority,freeze_authority`.",
+    exclude_flags = flag_list(
+        "Leave out tokens carrying any of these flags, e.g. "
+        "`exclude_flags=mint_authority,freeze_authority`."
     )
     hide_risky = serializers.BooleanField(
         required=False,
