@@ -12,6 +12,7 @@ import dj_database_url
 import django_stubs_ext
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from moon.lib.env import env_bool, env_float, env_int, env_list, env_str, local_secret_key
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "scoring",
     "ingestion",
     "moon.operations",
+    "moon.push",
     "moon.web",
 ]
 
@@ -145,6 +147,21 @@ DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'moon.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 }
+if (
+    os.environ.get("MOON_PROCESS") == "web"
+    and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+):
+    # Under ASGI each request's sync code runs on a thread of its own, so a connection kept
+    # per thread (CONN_MAX_AGE) would be one per request: the web process shares a pool.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A connection is checked as it is taken (CONN_HEALTH_CHECKS: one broken by a database
+    # restart is replaced), and a request waits at most 2 s for one: with the database down,
+    # /health answers in time.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("WEB_DB_POOL_SIZE", 8, minimum=1),
+        "timeout": 2,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # One writer at a time: IMMEDIATE takes the write lock up front, so two read-then-write
     # transactions queue on busy_timeout instead of failing with "database is locked".
@@ -192,6 +209,10 @@ CELERY_BEAT_SYNC_EVERY = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Alerts go out on a queue of their own, so a worker busy with refreshes and risk checks never
+# holds one back: every worker consumes both queues (the Procfile's `pusher` only `push`).
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("push"))
+CELERY_TASK_ROUTES = {"push.*": {"queue": "push"}}
 
 # --- Outside world --------------------------------------------------------------------------
 SCHEDULER_ENABLED = env_bool("SCHEDULER_ENABLED", True)
@@ -200,6 +221,13 @@ DEXSCREENER_RPM = env_int("DEXSCREENER_RPM", 300, minimum=1)
 PUMPPORTAL_WS_URL = env_str("PUMPPORTAL_WS_URL", "wss://pumpportal.fun/api/data")
 PUMPPORTAL_SILENCE_SECONDS = env_int("PUMPPORTAL_SILENCE_SECONDS", 300, minimum=1)
 ALERT_WEBHOOK_URL = env_str("ALERT_WEBHOOK_URL")
+# An open /api/stream/ with no event to send sends a comment this often (proxies drop idle ones).
+STREAM_HEARTBEAT_SECONDS = env_float("STREAM_HEARTBEAT_SECONDS", 15.0, above=0)
+# An alert being sent is claimed this long: longer than a channel may take to answer. A worker
+# that died mid-send leaves its delivery to be sent again after it.
+PUSH_CLAIM_SECONDS = env_float("PUSH_CLAIM_SECONDS", 60.0, above=0)
+# Where moon's pages are seen from outside: the links in alerts.
+MOON_BASE_URL = env_str("MOON_BASE_URL", f"http://127.0.0.1:{env_int('PORT', 8000, minimum=1)}")
 # Where staff find Flower (linked from /system/); scripts/flower guards it (FLOWER_BASIC_AUTH).
 FLOWER_URL = env_str("FLOWER_URL", f"http://127.0.0.1:{env_int('FLOWER_PORT', 5555, minimum=1)}/")
 WATCHDOG_INTERVAL_SECONDS = env_float("WATCHDOG_INTERVAL_SECONDS", 15.0, above=0)
@@ -268,7 +296,9 @@ SPECTACULAR_SETTINGS = {
         'Every error answers `{"error": {"code", "message", "fields"}}`: `code` is '
         "stable (`invalid`, `invalid_mint`, `not_found`, `not_authenticated`, "
         "`permission_denied`, `throttled`, `token_archived`, `broker_unavailable`, ...), "
-        "`fields` maps each refused input to its messages."
+        "`fields` maps each refused input to its messages.\n\n"
+        "Live changes (migrations, scores, hot/cold, flags) come as Server-Sent Events from "
+        "`/api/stream/`, resumable with `Last-Event-ID`."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -280,6 +310,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "moon.lib.api.document_retry_after",
         "moon.lib.api.document_links",
+        "moon.web.api.stream.document_stream",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TokenStatusEnum": "tokens.models.Token.Status",

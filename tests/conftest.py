@@ -21,6 +21,7 @@ PURE_TESTS = (
     "tests/scoring/backtest/test_results.py",
     "tests/scoring/backtest/test_charts.py",
     "tests/scoring/backtest/test_replay.py",
+    "tests/push/test_rules.py",
 )
 
 

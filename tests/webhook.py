@@ -1,8 +1,9 @@
 """A real HTTP server on loopback that keeps every JSON POST it receives: the alert webhook of
-the alert tests and the drills."""
+the alert tests, the drills and the alert rules' tests (which check its signatures)."""
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,13 +16,19 @@ class Webhook:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.content_types: list[str] = []
+        self.raw: list[tuple[dict[str, str], bytes]] = []  # every POST: headers, body
         self.status = 200
+        self.delay = 0.0  # seconds before answering (a slow receiver)
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
-                body = json.loads(self.rfile.read(length))
+                raw = self.rfile.read(length)
+                body = json.loads(raw)
+                hook.raw.append(({k.lower(): v for k, v in self.headers.items()}, raw))
+                if hook.delay:
+                    time.sleep(hook.delay)
                 if hook.status < 300:
                     hook.received.append(body)
                     hook.content_types.append(self.headers["Content-Type"])

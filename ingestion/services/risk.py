@@ -47,12 +47,14 @@ from ingestion.clients.solana_rpc import (
 from ingestion.models import Creation, RiskCheck
 from ingestion.services.solana import solana_rpc_client
 from moon.lib.bulk import bulk_update, bulk_upsert
+from moon.lib.events import Event, publish
 from moon.lib.redis import run_alone
 from moon.lib.status import StatusReport
 from scoring.engine.params import ScoringParams
 from scoring.engine.risk import RiskFacts, dangerous, risk_flags
 from scoring.models import ScoringSettings
 from tokens.models import Token
+from tokens.services.events import TokenState, token_changes
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +164,7 @@ def risk_check(
     now = now or timezone.now()
     report = RiskReport(checked=len(readings), calls=batch.calls)
     checks, rows = [], []
+    events: list[Event] = []
     for reading in readings:
         facts = reading.risk_facts()
         flags, complete = risk_flags(facts, params), facts.complete
@@ -180,8 +183,10 @@ def risk_check(
             )
         )
         token = reading.token
+        before = TokenState.of(token)
         token.risk_flags, token.risk_complete, token.risk_checked_at = list(flags), complete, now
         rows.append(token)
+        events += token_changes(before, token, min_score=params.min_score)
     checks.sort(key=lambda check: check.token.pk)
     rows.sort(key=lambda token: token.pk)
     with transaction.atomic():
@@ -200,6 +205,7 @@ def risk_check(
             update_fields=["checked_at", "complete", "flags", "facts", "creator", "calls"],
         )
         bulk_update(Token, rows, ["risk_flags", "risk_complete", "risk_checked_at"])
+        publish(events)
     return report
 
 

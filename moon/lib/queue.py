@@ -37,14 +37,19 @@ class QueueUnavailable(Exception):
 TRACKED_PREFIX = "moon:task:"
 
 
-def task_send(name: str, *args: Any, track: bool = False, **kwargs: Any) -> str:
+def task_send(
+    name: str, *args: Any, track: bool = False, countdown: float | None = None, **kwargs: Any
+) -> str:
     """Send the task registered as `name`; its id, or QueueUnavailable.
 
+    ``countdown``: run it that many seconds from now at the earliest.
     ``track``: keep its state and result (whatever the task's own ignore_result says) and
     remember it was queued, so that ``task_status`` can answer for it for
     CELERY_RESULT_EXPIRES seconds.
     """
     options: dict[str, Any] = {"ignore_result": False} if track else {}
+    if countdown is not None:
+        options["countdown"] = countdown
     try:
         client = redis_client(settings.CELERY_BROKER_URL)
         client.ping()

@@ -1,5 +1,5 @@
 """The Django admin: tokens with their pools and recent scores, snapshots, settings versions,
-and the dependencies as last judged."""
+the dependencies as last judged, alert rules and their deliveries."""
 
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +12,8 @@ from django.http import HttpRequest
 from ingestion.models import RiskCheck
 from moon.lib.templatetags.moon_format import num, usd
 from moon.operations.models import Dependency
+from moon.push.models import AlertDelivery, AlertRule
+from moon.push.services import delivery_test
 from scoring.engine import weight_fields
 from scoring.models import ScoringSettings, TokenScore
 from scoring.services.settings import EDITABLE_FIELDS, SETTINGS_GROUPS, scoring_settings_save
@@ -232,4 +234,47 @@ class RiskCheckAdmin(admin.ModelAdmin[RiskCheck]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(admin.ModelAdmin[AlertRule]):
+    list_display = ("name", "event", "channel", "enabled", "cooldown_minutes", "created_at")
+    list_filter = ("event", "channel", "enabled")
+    search_fields = ("name", "url")
+    readonly_fields = ("created_by", "created_at")
+    actions = ("send_test",)
+
+    @admin.action(description="Send a test alert")
+    def send_test(self, request: HttpRequest, queryset: QuerySet[AlertRule]) -> None:
+        for rule in queryset:
+            delivery_test(rule)
+        self.message_user(
+            request, f"Test alerts queued for {queryset.count()} rules: see Alert deliveries."
+        )
+
+    def save_model(self, request: HttpRequest, obj: AlertRule, form: Any, change: bool) -> None:
+        if not change and request.user.is_authenticated:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AlertDelivery)
+class AlertDeliveryAdmin(admin.ModelAdmin[AlertDelivery]):
+    list_display = (
+        "created_at",
+        "rule",
+        "event",
+        "mint",
+        "status",
+        "attempts",
+        "latency_ms",
+        "error",
+    )
+    list_filter = ("status", "event", "rule")
+    search_fields = ("mint", "title", "event_id")
+    readonly_fields = [field.name for field in AlertDelivery._meta.fields]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,8 +1,8 @@
-"""Pages: the dashboard, a token's detail, the settings page and the backtest lab."""
+"""Pages: the dashboard, a token's detail, the settings page, the backtest lab, alerts."""
 
 from django.urls import include, path
 
-from moon.web.pages import lab, settings, tokens
+from moon.web.pages import alerts, lab, settings, tokens
 
 lab_patterns = (
     [
@@ -16,6 +16,7 @@ token_patterns = (
         path("", tokens.dashboard, name="dashboard"),
         path("tokens/<str:mint>/", tokens.token_detail, name="detail"),
         path("tokens/<str:mint>/refresh/", tokens.token_refresh, name="refresh"),
+        path("tokens/<str:mint>/row/", tokens.dashboard_row, name="row"),
     ],
     "tokens",
 )
@@ -28,6 +29,9 @@ settings_patterns = (
 )
 
 urlpatterns = [
+    path("alerts/", alerts.alerts_page, name="alerts"),
+    path("alerts/log/", alerts.delivery_log, name="alert-log"),
+    path("alerts/<int:pk>/test/", alerts.alert_test, name="alert-test"),
     path("lab/", include(lab_patterns)),
     path("", include(settings_patterns)),
     path("", include(token_patterns)),

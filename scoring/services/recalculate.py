@@ -21,6 +21,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from moon.lib.bulk import bulk_insert, bulk_update
+from moon.lib.events import Event, publish
 from scoring.engine import (
     DEGRADED,
     FINAL_SCORE,
@@ -34,6 +35,7 @@ from scoring.engine import (
 from scoring.models import ScoringSettings, TokenScore
 from scoring.services.refresh import _apply, _snapshot
 from tokens.models import Token
+from tokens.services.events import TokenState, token_changes
 
 CHUNK_SIZE = 500
 RECALCULATED = "recalculated"  # metrics key marking a snapshot this service wrote
@@ -114,13 +116,17 @@ def _recalculate_chunk(
         previous = _previous_good_snapshots(ids)
         snapshots = []
         rescored = []
+        events: list[Event] = []
         for token in tokens:
+            before = TokenState.of(token)
             snapshot = _rescore(token, params, previous.get(token.pk), version, now)
             if snapshot is not None:
                 snapshots.append(snapshot)
                 rescored.append(token)
+                events += token_changes(before, token, min_score=params.min_score)
         bulk_insert(TokenScore, snapshots)
         bulk_update(Token, rescored, TOKEN_FIELDS)
+        publish(events)
     return len(rescored)
 
 

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from moon.lib.bulk import bulk_insert, bulk_update, bulk_upsert
+from moon.lib.events import Event, publish
 from scoring.engine import (
     Aggregation,
     Evaluation,
@@ -27,6 +28,7 @@ from scoring.engine import (
 )
 from scoring.models import ScoringSettings, TokenScore
 from tokens.models import POOL_DATA_FIELDS, Pool, Token
+from tokens.services.events import TokenState, token_changes
 from tokens.services.lifecycle import token_apply_activation
 
 HISTORY = 10
@@ -122,6 +124,7 @@ def tokens_score(
     The rows are read again, locked, inside that transaction: whatever changed them while
     the pairs were being fetched (an archival, a recalculation, another refresh) is what this
     refresh builds on, never what it overwrites. A token archived meanwhile is left alone.
+    Its tokens' changes are told (moon.lib.events) once it commits.
     """
     now = now or timezone.now()
     settings = ScoringSettings.objects.active()
@@ -134,15 +137,19 @@ def tokens_score(
         report = RefreshReport(tokens=len(tokens))
         snapshots: list[TokenScore] = []
         pools: dict[str, Pool] = {}
+        events: list[Event] = []
         for token in tokens:
+            before = TokenState.of(token)
             snapshot, rows = _score_one(token, pairs, errors, params, report, now)
             snapshots.append(_snapshot(token, snapshot, settings.version, now))
             pools.update((row.pair_address, row) for row in rows)
+            events += token_changes(before, token, min_score=settings.min_score)
         bulk_insert(TokenScore, snapshots)
         bulk_upsert(
             Pool, _own_pools(pools), unique_fields=["pair_address"], update_fields=POOL_UPDATES
         )
         bulk_update(Token, tokens, TOKEN_FIELDS)
+        publish(events)
     return report
 
 

@@ -34,3 +34,29 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = label; }, 1500);
   });
 });
+
+// The dashboard's event stream (htmx's SSE extension on `[sse-connect]`): while it is open,
+// each row fetches itself when its token changes, and the table's own poll runs only every
+// `data-poll-live` seconds (to re-rank and show new tokens); while it is down, every poll runs.
+const stream = { open: false, lastPoll: Date.now() };
+const streamState = (open) => {
+  stream.open = open;
+  document.body.classList.toggle("live", open);
+  for (const label of document.querySelectorAll(".live-state")) {
+    label.textContent = open ? "live ·" : "polling ·";
+  }
+};
+document.addEventListener("htmx:sseOpen", () => streamState(true));
+document.addEventListener("htmx:sseError", () => streamState(false));
+document.addEventListener("htmx:afterSettle", () => streamState(stream.open));
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const table = event.detail.elt;
+  if (table.id !== "token-table" || event.detail.requestConfig?.triggeringEvent) return;
+  const every = Number(table.closest("[data-poll-live]")?.dataset.pollLive || 0) * 1000;
+  const now = Date.now();
+  if (stream.open && now - stream.lastPoll < every) {
+    event.preventDefault();
+    return;
+  }
+  stream.lastPoll = now;
+});

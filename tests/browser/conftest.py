@@ -1,4 +1,4 @@
-"""Playwright drives Debian's Chromium against Django's live server.
+"""Playwright drives Debian's Chromium against moon served by uvicorn (tests/asgi.py).
 
 While Playwright's sync API is started, its event loop counts as running in the main thread,
 so `asyncio.run()` fails there. pytest-playwright keeps Playwright for the whole session; under
@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserType, Playwright, expect, sync_playwright
+
+from tests.asgi import AsgiServer, serving_asgi
 
 CHROMIUM = {
     "executable_path": "/usr/bin/chromium",
@@ -61,3 +63,11 @@ def browser(launch_browser: Callable[..., Browser]) -> Iterator[Browser]:
 @pytest.fixture(scope="package")
 def browser_context_args() -> dict[str, Any]:
     return {}
+
+
+@pytest.fixture
+def live_site(transactional_db: None) -> Iterator[AsgiServer]:
+    """moon served as the web process serves it (uvicorn, ASGI), so the pages' event stream
+    is live; with the test database, static files from the finders."""
+    with serving_asgi() as served:
+        yield served

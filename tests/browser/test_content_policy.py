@@ -4,9 +4,9 @@ a hostile DexScreener answer (javascript: image, link and name) renders nothing 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, Route, expect
-from pytest_django.live_server_helper import LiveServer
 
 from scoring.services.refresh import tokens_score
+from tests.asgi import AsgiServer
 from tests.factories import StaffFactory, TokenFactory, fake_address
 from tests.pairs import pair
 
@@ -36,14 +36,14 @@ def hostile_token() -> str:
     return mint
 
 
-def test_a_hostile_answer_renders_nothing_that_runs(page: Page, live_server: LiveServer) -> None:
+def test_a_hostile_answer_renders_nothing_that_runs(page: Page, live_site: AsgiServer) -> None:
     mint = hostile_token()
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.add_init_script(WATCH_VIOLATIONS)
 
     for path in ("/", f"/tokens/{mint}/"):
-        response = page.goto(live_server.url + path)
+        response = page.goto(live_site.url + path)
         assert response is not None
         policy = response.headers["content-security-policy"]
         assert "script-src 'self'" in policy
@@ -60,10 +60,10 @@ def test_a_hostile_answer_renders_nothing_that_runs(page: Page, live_server: Liv
 @pytest.mark.parametrize(
     "path", ["/", "/system/", "/settings/", "/logs/", "/lab/", "/api/docs/", "/api/redoc/"]
 )
-def test_pages_work_under_the_policy(page: Page, live_server: LiveServer, path: str) -> None:
+def test_pages_work_under_the_policy(page: Page, live_site: AsgiServer, path: str) -> None:
     """moon's own pages need nothing the policy forbids: no inline script, no foreign script."""
     page.context.add_cookies(
-        [{"name": "sessionid", "value": _staff_session(live_server), "url": live_server.url}]
+        [{"name": "sessionid", "value": _staff_session(live_site), "url": live_site.url}]
     )
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -73,7 +73,7 @@ def test_pages_work_under_the_policy(page: Page, live_server: LiveServer, path: 
     outside: list[str] = []
 
     def only_loopback(route: Route) -> None:
-        if route.request.url.startswith(live_server.url):
+        if route.request.url.startswith(live_site.url):
             route.continue_()
             return
         if route.request.resource_type != "image":
@@ -82,7 +82,7 @@ def test_pages_work_under_the_policy(page: Page, live_server: LiveServer, path: 
 
     page.route("**/*", only_loopback)
 
-    response = page.goto(live_server.url + path)
+    response = page.goto(live_site.url + path)
     page.wait_for_load_state("networkidle")
 
     assert response is not None
@@ -96,7 +96,7 @@ def test_pages_work_under_the_policy(page: Page, live_server: LiveServer, path: 
         expect(page.get_by_text("Momentum scores of freshly migrated").first).to_be_visible()
 
 
-def _staff_session(live_server: LiveServer) -> str:
+def _staff_session(live_site: AsgiServer) -> str:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore

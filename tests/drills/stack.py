@@ -273,15 +273,17 @@ class Stack:
             "web",
             "-m",
             "gunicorn",
-            "moon.wsgi",
+            "moon.asgi:application",
+            "--worker-class",
+            "uvicorn_worker.UvicornWorker",
             "--bind",
             f"127.0.0.1:{self.web_port}",
             "--workers",
             "1",
-            "--threads",
-            "4",
             "--timeout",
             "60",
+            "--graceful-timeout",
+            "5",
         )
 
     def start_worker(self, concurrency: int = 2, name: str = "worker") -> Process:

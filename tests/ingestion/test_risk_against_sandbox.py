@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import redis
 
 from ingestion.clients.ratelimit import LocalTokenBucket
 from ingestion.clients.solana_rpc import SolanaRpcClient
@@ -15,6 +16,7 @@ from ingestion.models import Creation, RiskCheck
 from ingestion.sandbox import SandboxConfig, SandboxHandle, running_sandbox
 from ingestion.sandbox.book import PROGRAM_ROLES
 from ingestion.services.risk import BATCH, risk_check
+from moon.lib.events import EVENTS_STREAM, Event
 from scoring.engine.risk import RISK_FLAGS
 from tests.factories import TokenFactory
 from tokens.models import Token
@@ -151,6 +153,27 @@ def test_each_flag_is_raised_exactly_where_the_market_put_its_cause(
 
     assert seen == set(RISK_FLAGS)  # the forced causes make every flag appear at least once
     assert calls <= 2 * len(tokens)  # batched: well under the 6 calls a token allowed
+
+
+def test_a_check_tells_the_flags_it_raised_once_committed(
+    market: SandboxHandle,
+    rpc: SolanaRpcClient,
+    redis_client: redis.Redis,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _, tokens = register(market)
+    with django_capture_on_commit_callbacks(execute=True):
+        check_all(tokens, rpc)
+
+    told = [Event.from_entry(i, e) for i, e in redis_client.xrange(EVENTS_STREAM)]
+    flagged = {
+        check.token.mint_address: check.flags
+        for check in RiskCheck.objects.select_related("token")
+        if check.flags
+    }
+    assert {event.mint: event.data["added"] for event in told} == flagged
+    assert {event.kind for event in told} == {"flags"}
+    assert all(event.data["removed"] == [] for event in told)
 
 
 def test_a_vault_holding_most_of_the_supply_is_not_concentration(

@@ -311,7 +311,11 @@ def test_the_page_loads_htmx_from_our_static_files() -> None:
     response = Client().get("/")
 
     scripts = [s.attrs["src"] for s in parse(response.content).find_all("script")]
-    assert scripts == ["/static/vendor/htmx/htmx-2.0.11.min.js", "/static/moon/moon.js"]
+    assert scripts == [
+        "/static/vendor/htmx/htmx-2.0.11.min.js",
+        "/static/vendor/htmx-ext-sse/htmx-ext-sse-2.2.4.min.js",
+        "/static/moon/moon.js",
+    ]
 
 
 def query_count(path: str, **extra: str) -> int:

@@ -6,8 +6,10 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from moon.lib.events import publish
 from moon.lib.solana import QUOTE_MINTS
 from tokens.models import Token
+from tokens.services.events import migration_event
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ def token_register_migration(
                 created_at=now if source == Token.Source.CHAIN else seen_at,
                 source=source,
             )
+            publish([migration_event(token)])
     except IntegrityError:
         logger.info("migration of %s already recorded", mint)
         return None

@@ -11,7 +11,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
@@ -33,7 +33,8 @@ from tokens.selectors import pools_by_liquidity, status_counts
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-DASHBOARD_POLL_SECONDS = 5
+DASHBOARD_POLL_SECONDS = 5  # while the event stream is down
+DASHBOARD_LIVE_POLL_SECONDS = 30  # while it is up: rows change by themselves, this re-ranks
 DETAIL_POLL_SECONDS = 15
 CHART_SNAPSHOTS = 500  # the chart's span: 500 snapshots are ~4h of a hot token
 RECENT_SNAPSHOTS = 20
@@ -194,8 +195,23 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "stale": stale,
         "now": now,
         "poll_seconds": DASHBOARD_POLL_SECONDS,
+        "poll_live_seconds": DASHBOARD_LIVE_POLL_SECONDS,
     }
     return render_page(request, "tokens/dashboard.html", "token-table", context)
+
+
+@require_safe
+def dashboard_row(request: HttpRequest, mint: str) -> HttpResponse:
+    """One dashboard row, as the table renders it: what a row fetches when the event stream
+    tells of a change of its token."""
+    token = get_object_or_404(
+        Token.objects.prefetch_related(pools_by_liquidity()), mint_address=mint
+    )
+    settings = ScoringSettings.objects.active()
+    components = model_components(settings.scoring_model_active)
+    now = timezone.now()
+    context = {"row": token_row(token, components, settings, now), "now": now}
+    return render(request, "tokens/dashboard.html#token-row", context)
 
 
 def _hidden_state(filters: TokenFilters) -> dict[str, str]:
