@@ -89,12 +89,15 @@ def publish(events: Iterable[Event]) -> None:
 
 def _emit(events: Sequence[Event]) -> list[Event]:
     at = time.time()
+    # What the signal's receivers get is what the stream holds: the data as JSON reads it back
+    # (datetimes as ISO 8601 strings), whoever reads it.
+    entries = [Event(event.kind, event.mint, event.data, at=at).fields() for event in events]
     try:
         pipe = redis_client().pipeline(transaction=False)
-        for event in events:
+        for fields in entries:
             pipe.xadd(
                 EVENTS_STREAM,
-                Event(event.kind, event.mint, event.data, at=at).fields(),  # type: ignore[arg-type]
+                fields,  # type: ignore[arg-type]
                 maxlen=STREAM_LENGTH,
                 approximate=True,
             )
@@ -103,8 +106,8 @@ def _emit(events: Sequence[Event]) -> list[Event]:
         logger.warning("%d events not told, Redis unavailable: %s", len(events), exc)
         return []
     told = [
-        Event(event.kind, event.mint, event.data, id=entry_id.decode(), at=at)
-        for event, entry_id in zip(events, ids, strict=True)
+        Event(event.kind, event.mint, json.loads(fields["data"]), id=entry_id.decode(), at=at)
+        for event, fields, entry_id in zip(events, entries, ids, strict=True)
     ]
     events_published.send_robust(sender=Event, events=told)
     return told

@@ -6,7 +6,7 @@ APP_ENV=test scripts/with-services .venv/bin/python -m scripts.bench [--quick]
 import argparse
 from pathlib import Path
 
-from scripts.bench import api, backtest, models, pipeline, reconcile, risk, scoring
+from scripts.bench import api, backtest, models, pipeline, push, reconcile, risk, scoring
 from scripts.bench.figures import Figure, print_table, write_json
 from scripts.bench.setup import django_ready
 
@@ -25,6 +25,7 @@ def main() -> None:
     figures += models.run(models.Day(hours=3 if args.quick else 24))
     figures += reconcile.run(hours=2 if args.quick else 24)
     figures += risk.run(burst=20 if args.quick else 50)
+    figures += push.run(clients=200, tokens=40) if args.quick else push.run()
     if args.quick:
         figures += api.run(tokens=2_000, snapshots=50_000, duration=5)
     else:

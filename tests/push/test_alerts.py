@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from moon.lib.events import Event, publish
 from moon.push.channels import SIGNATURE_HEADER, signature, signature_valid
@@ -243,3 +244,25 @@ def test_a_committed_refresh_tells_the_rules_and_a_rolled_back_one_does_not(
     (delivery,) = AlertDelivery.objects.all()
     assert delivery.mint == OTHER
     assert queued_tasks(redis_client, "push") == [(DELIVER_TASK, [delivery.pk], {})]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refresh_that_commits_creates_the_alerts_of_its_events(hook: Webhook) -> None:
+    """The whole path from a real refresh: its events (datetimes and all) become deliveries."""
+    from scoring.services.refresh import tokens_score
+    from tests.factories import TokenFactory
+    from tests.pairs import pair
+
+    webhook_rule(hook, event="score_at_least", threshold=0, max_age_minutes=600)
+    token = TokenFactory(score=None, smoothed_score=None, migrated_at=timezone.now())
+
+    tokens_score(
+        token_ids=[token.pk],
+        pairs={token.mint_address: [pair(token.mint_address, "PairAlert" + "1" * 35)]},
+        errors={},
+    )
+
+    (delivery,) = AlertDelivery.objects.all()
+    assert delivery.mint == token.mint_address
+    assert delivery.payload["event"]["token"]["migrated_at"].endswith("Z")
+    assert delivery_send(delivery.pk) == "sent"
