@@ -247,11 +247,12 @@ class AlertRuleAdmin(admin.ModelAdmin[AlertRule]):
 
     @admin.action(description="Send a test alert")
     def send_test(self, request: HttpRequest, queryset: QuerySet[AlertRule]) -> None:
+        count = 0
         for rule in queryset:
             delivery_test(rule)
-        self.message_user(
-            request, f"Test alerts queued for {queryset.count()} rules: see Alert deliveries."
-        )
+            count += 1
+        rules = "1 rule" if count == 1 else f"{count} rules"
+        self.message_user(request, f"Test alerts queued for {rules}: see Alert deliveries.")
 
     def save_model(self, request: HttpRequest, obj: AlertRule, form: Any, change: bool) -> None:
         if not change and request.user.is_authenticated:
@@ -264,7 +265,7 @@ class AlertDeliveryAdmin(admin.ModelAdmin[AlertDelivery]):
     list_display = (
         "created_at",
         "rule",
-        "event",
+        "title",
         "mint",
         "status",
         "attempts",

@@ -4,10 +4,12 @@
         [--tokens 100000 --snapshots 5000000 --duration 30 --connections 2 --workers 4]
 
 Seeds PostgreSQL with INSERT ... SELECT generate_series (snapshot indexes dropped during the
-load and rebuilt after), starts gunicorn (moon.wsgi, DEBUG off, as in production) on a free
-loopback port, and loads it with wrk (`apt-get install wrk`), or with a threaded httpx client
-when wrk is absent. Throttling stays on, with a rate the load cannot reach. Figures go to
-var/bench/api.json. Target: p99 < 50 ms at 100,000 tokens and 5,000,000 snapshots.
+load and rebuilt after), starts gunicorn (DEBUG off) on a free loopback port: with uvicorn
+workers on moon.asgi as the Procfile's web runs it (`asgi`), and with sync workers on
+moon.wsgi (`wsgi`, for comparison; `--servers` picks). Loads each with wrk (`apt-get install
+wrk`), or with a threaded httpx client when wrk is absent. Throttling stays on, with a rate
+the load cannot reach. Figures go to var/bench/api.json. Target: p99 < 50 ms at 100,000
+tokens and 5,000,000 snapshots.
 """
 
 import argparse
@@ -22,6 +24,7 @@ import threading
 import time
 from pathlib import Path
 from statistics import quantiles
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if __package__ in (None, ""):  # run as a file: the repository, not scripts/bench, comes first
@@ -170,9 +173,19 @@ def free_port(start: int = 18000) -> int:
     raise RuntimeError("no free loopback port below 32768")
 
 
-def start_gunicorn(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+SERVERS = {
+    # The web process as the Procfile runs it (scripts/web), its database connections pooled.
+    "asgi": ["moon.asgi:application", "--worker-class=uvicorn_worker.UvicornWorker"],
+    "wsgi": ["moon.wsgi:application", "--worker-class=sync"],
+}
+
+
+def start_gunicorn(
+    port: int, workers: int, log: Path, server: str = "asgi"
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
+        "MOON_PROCESS": "web",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "HTTPS": "false",
@@ -183,10 +196,9 @@ def start_gunicorn(port: int, workers: int, log: Path) -> subprocess.Popen[bytes
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
         str(gunicorn),
-        "moon.wsgi:application",
+        *SERVERS[server],
         f"--workers={workers}",
         f"--bind=127.0.0.1:{port}",
-        "--worker-class=sync",
         f"--error-logfile={log}",
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
@@ -324,6 +336,7 @@ def run(
     connections: tuple[int, ...] = CONNECTIONS,
     workers: int = 2 * CPUS,
     tool: str = "auto",
+    servers: tuple[str, ...] = tuple(SERVERS),
 ) -> list[Figure]:
     print(f"seeding {tokens:,} tokens and {snapshots:,} snapshots ...", flush=True)
     timings = seed(tokens, snapshots)
@@ -343,9 +356,37 @@ def run(
             return load_wrk(url, seconds, clients, min(2, clients))
         return load_httpx(url, seconds, clients)
 
-    section = f"api ({tokens:,} tokens, {snapshots:,} snapshots, {tool_name}, {workers} workers)"
     figures: list[Figure] = []
-    process = start_gunicorn(port, workers, log)
+    for server in servers:
+        figures += _load_server(
+            server, port, workers, log, load, duration, connections, tokens, snapshots, tool_name
+        )
+    section = f"api ({tokens:,} tokens, {snapshots:,} snapshots)"
+    return [
+        *figures,
+        Figure(section, "list query in PostgreSQL (EXPLAIN ANALYZE)", db_ms, "ms"),
+        Figure(section, "seed: tokens", timings["tokens"], "s"),
+        Figure(section, "seed: snapshots", timings["snapshots"], "s"),
+    ]
+
+
+def _load_server(
+    server: str,
+    port: int,
+    workers: int,
+    log: Path,
+    load: Any,
+    duration: int,
+    connections: tuple[int, ...],
+    tokens: int,
+    snapshots: int,
+    tool_name: str,
+) -> list[Figure]:
+    section = (
+        f"api {server} ({tokens:,} tokens, {snapshots:,} snapshots, {tool_name}, {workers} workers)"
+    )
+    figures: list[Figure] = []
+    process = start_gunicorn(port, workers, log, server)
     try:
         load(min(5, duration), max(connections))  # warm every worker
         for clients in connections:
@@ -384,12 +425,7 @@ def run(
             ]
     finally:
         stop(process)
-    return [
-        *figures,
-        Figure(section, "list query in PostgreSQL (EXPLAIN ANALYZE)", db_ms, "ms"),
-        Figure(section, "seed: tokens", timings["tokens"], "s"),
-        Figure(section, "seed: snapshots", timings["snapshots"], "s"),
-    ]
+    return figures
 
 
 def main() -> None:
@@ -410,6 +446,9 @@ def main() -> None:
         "--workers", type=int, default=2 * CPUS, help="gunicorn sync workers (default: 2 per CPU)"
     )
     parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
+    parser.add_argument(
+        "--servers", nargs="+", choices=list(SERVERS), default=list(SERVERS), help="default: both"
+    )
     parser.add_argument("--json", type=Path, default=RESULTS, help="where figures go")
     args = parser.parse_args()
     django_ready()
@@ -420,6 +459,7 @@ def main() -> None:
         connections=tuple(args.connections),
         workers=args.workers,
         tool=args.tool,
+        servers=tuple(args.servers),
     )
     print_table(figures)
     write_json(figures, args.json)

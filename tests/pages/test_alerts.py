@@ -71,3 +71,35 @@ def test_the_log_refreshes_alone(staff_client: Client) -> None:
     response = staff_client.get("/alerts/log/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert response.content.decode().lstrip().startswith('<section id="delivery-log"')
+
+
+def test_the_admin_refuses_a_bad_channel_and_sends_a_test(staff_client: Client) -> None:
+    refused = staff_client.post(
+        "/admin/push/alertrule/add/",
+        {
+            "name": "bad",
+            "event": "hot",
+            "channel": "apprise",
+            "url": "nope://",
+            "secret": "s",
+            "cooldown_minutes": 5,
+            "flags": "[]",
+            "exclude_flags": "[]",
+        },
+    )
+    assert refused.status_code == 200
+    assert "Apprise cannot use this URL" in refused.content.decode()
+    assert not AlertRule.objects.exists()
+
+    rule = AlertRule.objects.create(name="ok", event="hot", url="json://127.0.0.1:9/x")
+    sent = staff_client.post(
+        "/admin/push/alertrule/",
+        {"action": "send_test", "_selected_action": [rule.pk]},
+        follow=True,
+    )
+    assert "Test alerts queued for 1 rule:" in sent.content.decode()
+    (delivery,) = AlertDelivery.objects.all()
+    assert (delivery.rule, delivery.event) == (rule, "test")
+    log = staff_client.get("/admin/push/alertdelivery/")
+    assert log.status_code == 200
+    assert "moon: test of ok" in log.content.decode()
