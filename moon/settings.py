@@ -74,7 +74,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "moon.lib.security.RequestGuard",
     "csp.middleware.CSPMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,7 +85,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
+    "axes.middleware.AxesMiddleware",  # after auth, as django-axes asks
+    # Innermost: the one middleware that only runs sync sits next to the sync views, so under
+    # ASGI a request crosses into a thread once (a sync-only one further out costs two more
+    # hops each). Static files still leave here, before any view runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
 ]
 
 # --- Security: logins, content policy, error pages --------------------------------------------

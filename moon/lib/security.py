@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from rest_framework.parsers import JSONParser
 
 from moon.lib.api import error_payload
 from moon.lib.logging import mask_secrets
+from moon.lib.middleware import BothWays
 
 
 def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
@@ -32,11 +33,8 @@ def _refuse(request: HttpRequest, status: int, code: str, message: str) -> HttpR
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-class RequestGuard:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+class RequestGuard(BothWays):
+    def refuse(self, request: HttpRequest) -> HttpResponse | None:
         query = request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             return _refuse(request, 400, "bad_request", "A NUL byte is not allowed in a URL.")
@@ -49,7 +47,7 @@ class RequestGuard:
                 "payload_too_large",
                 f"The request body is {declared} bytes; at most {limit} are accepted.",
             )
-        return self.get_response(request)
+        return None
 
 
 class BoundedJSONParser(JSONParser):

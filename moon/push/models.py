@@ -116,6 +116,22 @@ class AlertRule(models.Model):
             raise ValidationError(errors)
 
 
+# What a trader sets on a rule (the pages' form and the API's serializer): the rest is made.
+RULE_FIELDS = (
+    "name",
+    "event",
+    "threshold",
+    "flags",
+    "min_liquidity_usd",
+    "max_age_minutes",
+    "exclude_flags",
+    "channel",
+    "url",
+    "cooldown_minutes",
+    "enabled",
+)
+
+
 class AlertDelivery(models.Model):
     """One alert of one rule for one event: what was sent, how often, how it went."""
 

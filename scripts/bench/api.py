@@ -47,7 +47,8 @@ INSERT INTO tokens_token (
     created_at, last_updated_at, activated_at, archived_at, activation_misses,
     refresh_lease_until, score, smoothed_score, scored_at, scoring_model, raw_components,
     smoothed_components, metrics, liquidity_usd, tx_5m, volume_5m, pool_count, ewma_state,
-    recent_good_scores, flags, peak_liquidity_usd, source
+    recent_good_scores, flags, peak_liquidity_usd, source, risk_flags, risk_complete,
+    risk_checked_at
 )
 SELECT
     left(translate(md5(n::text) || md5('m' || n), '0', 'z'), 44),
@@ -89,7 +90,10 @@ SELECT
          ELSE '[]' END,
     CASE WHEN n %% 7 = 0 THEN '["thin"]'::jsonb ELSE '[]'::jsonb END,
     CASE WHEN scored THEN liquidity END,
-    'feed'
+    'feed',
+    CASE WHEN n %% 11 = 0 THEN '["mint_authority"]'::jsonb ELSE '[]'::jsonb END,
+    n %% 5 <> 0,
+    CASE WHEN n %% 5 <> 0 THEN now() END
 FROM (
     SELECT n, n %% 50 <> 0 AS scored, r,
         r * 12 AS tx_accel, r * 10 AS vol_momentum, 1 - (n %% 4320) / 4320.0 AS freshness,
@@ -126,7 +130,7 @@ def seed(tokens: int, snapshots: int) -> dict[str, float]:
     timings: dict[str, float] = {}
     with connection.cursor() as cursor:
         cursor.execute("SET maintenance_work_mem = '512MB'")
-        cursor.execute("TRUNCATE token_scores, tokens_pool, tokens_token RESTART IDENTITY")
+        cursor.execute("TRUNCATE token_scores, tokens_pool, tokens_token RESTART IDENTITY CASCADE")
         started = time.perf_counter()
         cursor.execute(TOKENS_SQL, {"tokens": tokens})
         timings["tokens"] = time.perf_counter() - started

@@ -191,3 +191,17 @@ def test_the_schema_documents_the_stream(db: None) -> None:
     names = {parameter["name"] for parameter in operation["parameters"]}
     assert {"kinds", "mint", "min_score", "last_event_id", "name_by", "Last-Event-ID"} <= names
     assert "text/event-stream" in operation["responses"]["200"]["content"]
+
+
+def test_the_asgi_server_keeps_a_clients_request_id_and_guards_urls(server: AsgiServer) -> None:
+    """The middleware that run both ways do so under ASGI too."""
+    answer = httpx.get(
+        f"{server.url}/api/tokens/?limit=1", headers={"X-Request-ID": "client-abc-123"}, timeout=10
+    )
+    assert answer.status_code == 200
+    assert answer.headers["x-request-id"] == "client-abc-123"
+    refused = httpx.get(f"{server.url}/api/tokens/?search=%00", timeout=10)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "bad_request"
+    static = httpx.get(f"{server.url}/static/moon/moon.js", timeout=10)
+    assert static.status_code == 200

@@ -58,7 +58,8 @@ def test_a_hostile_answer_renders_nothing_that_runs(page: Page, live_site: AsgiS
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/system/", "/settings/", "/logs/", "/lab/", "/api/docs/", "/api/redoc/"]
+    "path",
+    ["/", "/system/", "/settings/", "/alerts/", "/logs/", "/lab/", "/api/docs/", "/api/redoc/"],
 )
 def test_pages_work_under_the_policy(page: Page, live_site: AsgiServer, path: str) -> None:
     """moon's own pages need nothing the policy forbids: no inline script, no foreign script."""

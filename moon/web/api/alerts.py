@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from moon.lib.api import WRITE_ERRORS, errors
 from moon.lib.apiview import ApiView
-from moon.push.models import AlertDelivery, AlertRule
+from moon.push.models import RULE_FIELDS, AlertDelivery, AlertRule
 from moon.push.rules import KNOWN_FLAGS
 from moon.push.services import delivery_test
 
@@ -36,22 +36,7 @@ class AlertRuleSerializer(serializers.ModelSerializer[AlertRule]):
 
     class Meta:
         model = AlertRule
-        fields = (
-            "id",
-            "name",
-            "event",
-            "threshold",
-            "flags",
-            "min_liquidity_usd",
-            "max_age_minutes",
-            "exclude_flags",
-            "channel",
-            "url",
-            "secret",
-            "cooldown_minutes",
-            "enabled",
-            "created_at",
-        )
+        fields = ("id", *RULE_FIELDS, "secret", "created_at")
         read_only_fields = ("id", "secret", "created_at")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

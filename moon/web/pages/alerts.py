@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from moon.lib.htmx import render_page, wants_partial
-from moon.push.models import AlertDelivery, AlertRule
+from moon.push.models import RULE_FIELDS, AlertDelivery, AlertRule
 from moon.push.rules import KNOWN_FLAGS
 from moon.push.services import delivery_test
 
@@ -38,19 +38,7 @@ class AlertRuleForm(forms.ModelForm[AlertRule]):
 
     class Meta:
         model = AlertRule
-        fields = (
-            "name",
-            "event",
-            "threshold",
-            "flags",
-            "min_liquidity_usd",
-            "max_age_minutes",
-            "exclude_flags",
-            "channel",
-            "url",
-            "cooldown_minutes",
-            "enabled",
-        )
+        fields = RULE_FIELDS
         labels = {
             "min_liquidity_usd": "Min liquidity (USD)",
             "max_age_minutes": "Max age (minutes)",
