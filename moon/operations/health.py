@@ -144,14 +144,24 @@ def queue_growth(depth: int, *, now: float) -> tuple[int, float] | None:
     return (growth, points[-1][0] - points[0][0]) if growth >= QUEUE_GROWTH_MIN else None
 
 
+def queue_depths() -> dict[str, int]:
+    """Tasks waiting in each of moon's Celery queues (the default one, and `push`)."""
+    names = [queue.name for queue in celery_app.conf.task_queues or ()]
+    names = names or [celery_app.conf.task_default_queue]
+    pipe = redis_client(settings.CELERY_BROKER_URL).pipeline(transaction=False)
+    for name in names:
+        pipe.llen(name)
+    return {name: int(depth) for name, depth in zip(names, pipe.execute(), strict=True)}
+
+
 def check_workers(*, now: float | None = None) -> Check:
-    """Celery workers alive by their heartbeats, and how many tasks wait in the queue: failing
-    when no worker is alive, or when the queue only grows (the workers do not keep up)."""
+    """Celery workers alive by their heartbeats, and how many tasks wait in the queues: failing
+    when no worker is alive, or when the queues only grow (the workers do not keep up)."""
     now = now if now is not None else time.time()
     try:
         beats = heartbeats()
-        queue = celery_app.conf.task_default_queue  # every moon task goes through it
-        waiting = int(redis_client(settings.CELERY_BROKER_URL).llen(queue))
+        depths = queue_depths()
+        waiting = sum(depths.values())
         growth = queue_growth(waiting, now=now)
     except redis.RedisError as exc:
         return _unreadable(f"worker heartbeats unreadable: {exc}", {"alive": 0, "error": str(exc)})
@@ -159,6 +169,7 @@ def check_workers(*, now: float | None = None) -> Check:
     body: dict[str, Any] = {
         "alive": len(alive),
         "queue_depth": waiting,
+        "queues": depths,
         "workers": [
             {
                 "hostname": beat.hostname,

@@ -12,7 +12,6 @@ import time
 from collections.abc import Iterator
 
 import redis
-from celery import current_app as celery_app
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
@@ -136,7 +135,8 @@ class MoonCollector(Collector):
         depth = GaugeMetricFamily(
             "moon_queue_depth", "Tasks waiting in a Celery queue.", labels=["queue"]
         )
-        depth.add_metric([celery_app.conf.task_default_queue], check.details["queue_depth"])
+        for queue, waiting in check.details.get("queues", {}).items():
+            depth.add_metric([queue], waiting)
         yield depth
 
     def _dependencies(self) -> Iterator[Metric]:

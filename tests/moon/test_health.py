@@ -432,13 +432,15 @@ def test_without_a_live_worker_it_is_failing_and_names_the_silent_one(
     beat_ticked(10)
     worker_beating(seconds_ago=45, hostname="worker@frozen")  # SIGSTOPped 45 s ago
     redis_client.rpush("celery", "a", "b", "c")  # what waits meanwhile
+    redis_client.rpush("push", "an alert")
 
     response = client.get("/health")
 
     body = response.json()
     assert (response.status_code, body["status"]) == (503, "failing")
     assert body["workers"]["ok"] is False
-    assert (body["workers"]["alive"], body["workers"]["queue_depth"]) == (0, 3)
+    assert (body["workers"]["alive"], body["workers"]["queue_depth"]) == (0, 4)
+    assert body["workers"]["queues"] == {"celery": 3, "push": 1}
     (frozen,) = body["workers"]["workers"]
     assert (frozen["hostname"], frozen["alive"]) == ("worker@frozen", False)
     assert 44 <= frozen["last_beat_age_seconds"] <= 60

@@ -267,6 +267,7 @@ def test_workers_their_queue_and_each_dependency_are_exported(
 
     heartbeat_write("worker@metrics", pid=1, at=time.time())
     redis_client.rpush("celery", "a", "b")
+    redis_client.rpush("push", "an alert")
     since = datetime(2026, 3, 1, tzinfo=UTC)
     Dependency.objects.create(name="beat", status="degraded", since=since)
     Dependency.objects.create(name="redis", status="ok", since=since)
@@ -275,5 +276,6 @@ def test_workers_their_queue_and_each_dependency_are_exported(
 
     assert samples[("moon_workers_alive", ())] == 1
     assert samples[("moon_queue_depth", (("queue", "celery"),))] == 2
+    assert samples[("moon_queue_depth", (("queue", "push"),))] == 1
     assert samples[("moon_dependency_status", (("dependency", "beat"),))] == 1
     assert samples[("moon_dependency_status", (("dependency", "redis"),))] == 0
