@@ -139,9 +139,9 @@ class Subscription:
         self.queue: asyncio.Queue[Event | None] = asyncio.Queue(self.QUEUE_SIZE)
         self.dropped = False
 
-    def offer(self, event: Event | None) -> bool:
+    def offer(self, event: Event | None) -> None:
         if self.dropped:
-            return False
+            return
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
@@ -149,8 +149,6 @@ class Subscription:
             # Room for the end marker: the oldest waiting event goes, the reader resumes.
             self.queue.get_nowait()
             self.queue.put_nowait(None)
-            return False
-        return event is not None
 
 
 class EventHub:

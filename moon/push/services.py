@@ -22,7 +22,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from moon.lib.events import Event
@@ -108,20 +107,19 @@ def delivery_queue(pk: int, *, countdown: float | None = None) -> None:
 def delivery_send(pk: int) -> str:
     """Send delivery `pk` unless it is sent, failed, or claimed by another run; its status."""
     now = timezone.now()
-    claimable = Q(status__in=[AlertDelivery.Status.PENDING, AlertDelivery.Status.RETRYING]) | Q(
-        status=AlertDelivery.Status.SENDING, claimed_until__lt=now
-    )
     with transaction.atomic():
         delivery = (
             AlertDelivery.objects.select_for_update().select_related("rule").filter(pk=pk).first()
         )
         if delivery is None:
             return "gone"
-        if not AlertDelivery.objects.filter(pk=pk).filter(claimable).exists():
-            if delivery.status == AlertDelivery.Status.SENDING and delivery.claimed_until:
-                # Another run holds it (or held it when its worker died): look again after.
-                wait = (delivery.claimed_until - now).total_seconds() + 1
-                delivery_queue(pk, countdown=max(1.0, wait))
+        claimed = delivery.status == AlertDelivery.Status.SENDING
+        if claimed and delivery.claimed_until and delivery.claimed_until > now:
+            # Another run holds it (or held it when its worker died): look again after.
+            wait = (delivery.claimed_until - now).total_seconds() + 1
+            delivery_queue(pk, countdown=max(1.0, wait))
+            return str(delivery.status)
+        if delivery.status in (AlertDelivery.Status.SENT, AlertDelivery.Status.FAILED):
             return str(delivery.status)
         delivery.status = AlertDelivery.Status.SENDING
         delivery.attempts += 1

@@ -266,3 +266,25 @@ def test_a_refresh_that_commits_creates_the_alerts_of_its_events(hook: Webhook) 
     assert delivery.mint == token.mint_address
     assert delivery.payload["event"]["token"]["migrated_at"].endswith("Z")
     assert delivery_send(delivery.pk) == "sent"
+
+
+@pytest.mark.django_db
+def test_a_claimed_delivery_waits_for_its_claim_and_a_stale_claim_is_taken_over(
+    hook: Webhook, redis_client: redis.Redis
+) -> None:
+    from datetime import timedelta
+
+    webhook_rule(hook)
+    (pk,) = deliveries_create([hot_event()])
+    redis_client.delete("push")
+    AlertDelivery.objects.filter(pk=pk).update(
+        status="sending", claimed_until=timezone.now() + timedelta(seconds=30)
+    )
+
+    assert delivery_send(pk) == "sending"  # another run holds it
+    assert hook.raw == []
+    assert queued_tasks(redis_client, "push") == [(DELIVER_TASK, [pk], {})]  # looked at again
+
+    AlertDelivery.objects.filter(pk=pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    assert delivery_send(pk) == "sent"  # its worker died: the claim ran out
+    assert len(hook.raw) == 1

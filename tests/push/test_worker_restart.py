@@ -22,6 +22,7 @@ from django.conf import settings
 from moon.lib.events import Event, publish
 from moon.push.channels import signature_valid
 from moon.push.models import AlertDelivery, AlertRule
+from tests.drills.stack import wait_for
 from tests.factories import fake_address
 from tests.webhook import running_webhook
 
@@ -68,14 +69,6 @@ def worker(log: Path) -> Iterator[subprocess.Popen[bytes]]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
-
-
-def wait_for(check: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout}s: {what}")
-        time.sleep(0.1)
 
 
 def test_every_event_reaches_the_webhook_once_across_a_worker_restart(tmp_path: Path) -> None:
