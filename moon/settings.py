@@ -214,7 +214,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Alerts go out on a queue of their own, so a worker busy with refreshes and risk checks never
 # holds one back: every worker consumes both queues (the Procfile's `pusher` only `push`).
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("push"))
+# Each queue bound by its own name (Celery binds a bare Queue to the default routing key).
+CELERY_TASK_QUEUES = (Queue("celery", routing_key="celery"), Queue("push", routing_key="push"))
 CELERY_TASK_ROUTES = {"push.*": {"queue": "push"}}
 
 # --- Outside world --------------------------------------------------------------------------

@@ -53,8 +53,15 @@ SLOW = pytest.mark.skipif(
 )
 
 
-def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float = 0.2) -> Any:
-    """Poll `check` until it answers something truthy (returned) or `timeout` passes."""
+def wait_for(
+    check: Callable[[], Any],
+    timeout: float,
+    what: str,
+    every: float = 0.2,
+    explain: Callable[[], str] | None = None,
+) -> Any:
+    """Poll `check` until it answers something truthy (returned) or `timeout` passes; the
+    failure carries what `explain` tells (the log lines that matter, say)."""
     deadline = time.monotonic() + timeout
     while True:
         with contextlib.suppress(Exception):
@@ -62,7 +69,8 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float =
             if value:
                 return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:.0f}s: {what}")
+            detail = f"\n{explain()}" if explain else ""
+            raise AssertionError(f"not within {timeout:.0f}s: {what}{detail}")
         time.sleep(every)
 
 
@@ -228,6 +236,11 @@ class Process:
         with contextlib.suppress(ProcessLookupError):  # stray pool children
             os.killpg(self.pid, signal.SIGKILL)
         return self.popen.returncode
+
+    def lines(self, *needles: str) -> str:
+        """The lines of its log that contain any of `needles`."""
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(line for line in text.splitlines() if any(n in line for n in needles))
 
     def tail(self, lines: int = 40) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -76,8 +76,9 @@ def assert_rerun_once(stack: Stack, ids: list[int], queued_at: Any, blocked_at: 
         lambda: stack.postgres.value(
             "SELECT min(created_at) FROM token_scores WHERE created_at > %s", [blocked_at]
         ),
-        VISIBILITY_TIMEOUT + 30,
+        VISIBILITY_TIMEOUT + 60,
         "the batch run again",
+        explain=lambda: stack.processes["worker"].lines("refresh_batch", "WorkerLost", "exited"),
     )
     rows = stack.postgres.rows(
         "SELECT token_id, created_at FROM token_scores "
