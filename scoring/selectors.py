@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, OrderBy, Q, TextField
+from django.db.models import Count, F, OrderBy, Q, TextField
 from django.db.models.functions import Cast
 from django.db.models.lookups import Contains
 from django.utils import timezone
@@ -56,6 +56,10 @@ SORTS: dict[str, F] = {
     "liquidity": F("liquidity_usd"),
     "tx_5m": F("tx_5m"),
     "volume_5m": F("volume_5m"),
+    "price": F("price_usd"),
+    "market_cap": F("market_cap_usd"),
+    "change_5m": F("price_change_5m"),
+    "change_1h": F("price_change_1h"),
     "tx_1h": F("metrics__tx_1h"),
     "volume_1h": F("metrics__vol_1h"),
     "age": F("migrated_at"),  # ascending age = newest migration first, handled below
@@ -65,6 +69,17 @@ SORTS: dict[str, F] = {
     **{name: F(f"smoothed_components__{name}") for name in component_keys()},
 }
 DEFAULT_SORT = "-smoothed_score"
+
+# The dashboard's lanes: what a trader looks at in turn. "" is every live token.
+LANES = {
+    "": "All",
+    "new": "New",  # migrated within the freshness threshold
+    "hot": "Hot",  # smoothed score at or above the hot line
+    "fading": "Fading",  # near or above the hot line, its latest raw score below its EWMA
+    "rugged": "Rugged",  # its latest snapshot says rugged
+}
+# A fading token's smoothed score is at least this share of the hot line.
+FADING_FLOOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,8 @@ class TokenFilters:
     flags: Sequence[str] = field(default_factory=tuple)  # carrying every one of these
     exclude_flags: Sequence[str] = field(default_factory=tuple)  # carrying none of these
     hide_risky: bool = False  # no risk flag, and a complete risk check
+    lane: str = ""  # a key of LANES ("new" is fresh_hours, set by who parses the lane)
+    exclude_mints: Sequence[str] = field(default_factory=tuple)  # shown elsewhere (pinned)
 
 
 def _carrying(flag: str) -> Contains:
@@ -87,6 +104,35 @@ def _carrying(flag: str) -> Contains:
     the list's JSON text, which every database can cast (SQLite has no JSON containment)."""
     column = "risk_flags" if flag in RISK_FLAGS else "flags"
     return Contains(Cast(column, TextField()), json.dumps(flag))
+
+
+def lane_condition(lane: str, *, hot_line: float, since: datetime | None = None) -> Q:
+    """Which tokens a lane holds (LANES). The new lane is a migration after `since`; without
+    it, that condition is left to the filters' fresh_hours."""
+    if lane == "new":
+        return Q(migrated_at__gte=since) if since is not None else Q()
+    if lane == "hot":
+        return Q(smoothed_score__gte=hot_line)
+    if lane == "fading":
+        near = Q(smoothed_score__gte=FADING_FLOOR * hot_line, score__lt=F("smoothed_score"))
+        return near & ~Q(_carrying("rugged"))
+    if lane == "rugged":
+        return Q(_carrying("rugged"))
+    raise ValueError(f"unknown lane {lane!r}; use one of {', '.join(k for k in LANES if k)}")
+
+
+def lane_counts(
+    *, hot_line: float, fresh_hours: float, now: datetime | None = None
+) -> dict[str, int]:
+    """How many live tokens each lane holds, in one query ("" counts them all)."""
+    since = (now or timezone.now()) - timedelta(hours=fresh_hours)
+    conditions = {
+        lane: lane_condition(lane, hot_line=hot_line, since=since) for lane in LANES if lane
+    }
+    counts: dict[str, int] = Token.objects.refreshable().aggregate(
+        all=Count("id"), **{lane: Count("id", filter=q) for lane, q in conditions.items()}
+    )
+    return {"": counts.pop("all"), **counts}
 
 
 def token_list(
@@ -101,10 +147,15 @@ def token_list(
         tokens = tokens.refreshable()
     if filters.min_score is not None:
         tokens = tokens.filter(smoothed_score__gte=filters.min_score)
-    if filters.hot_only:
+    if filters.hot_only or filters.lane:
         threshold = filters.hot_threshold
         line = ScoringSettings.objects.active_min_score() if threshold is None else threshold
-        tokens = tokens.filter(smoothed_score__gte=line)
+        if filters.hot_only:
+            tokens = tokens.filter(smoothed_score__gte=line)
+        if filters.lane:
+            tokens = tokens.filter(lane_condition(filters.lane, hot_line=line))
+    if filters.exclude_mints:
+        tokens = tokens.exclude(mint_address__in=filters.exclude_mints)
     if filters.search:
         term = filters.search.strip()
         tokens = tokens.filter(

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, OrderBy, Q
 from django.utils import timezone
@@ -187,3 +188,22 @@ class Pool(models.Model):
 POOL_DATA_FIELDS = tuple(
     field.name for field in Pool._meta.concrete_fields if field.name not in {"id", "pair_address"}
 )
+
+
+class WatchedToken(models.Model):
+    """A token a signed-in user pinned to the top of the dashboard (anonymous browsers keep
+    theirs in a cookie)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watched_tokens"
+    )
+    token = models.ForeignKey(Token, on_delete=models.CASCADE, related_name="watchers")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="watched_token_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.token_id}"

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from moon.web.pages import alerts, lab, settings, tokens
+from moon.web.pages import alerts, lab, settings, tokens, watchlist
 
 lab_patterns = (
     [
@@ -17,6 +17,7 @@ token_patterns = (
         path("tokens/<str:mint>/", tokens.token_detail, name="detail"),
         path("tokens/<str:mint>/refresh/", tokens.token_refresh, name="refresh"),
         path("tokens/<str:mint>/row/", tokens.dashboard_row, name="row"),
+        path("tokens/<str:mint>/watch/", watchlist.watch, name="watch"),
     ],
     "tokens",
 )

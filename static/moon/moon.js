@@ -60,3 +60,43 @@ document.addEventListener("htmx:beforeRequest", (event) => {
   }
   stream.lastPoll = now;
 });
+
+// Pause: the table stops changing (no row updates from the stream, no re-reading) until the
+// trader resumes; what they ask for themselves (a sort, a filter, a pin) still runs.
+const pause = { on: false };
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("#pause") : null;
+  if (!button) return;
+  pause.on = !pause.on;
+  button.setAttribute("aria-pressed", String(pause.on));
+  button.textContent = pause.on ? "Resume" : "Pause";
+  document.body.classList.toggle("paused", pause.on);
+});
+document.addEventListener("htmx:beforeRequest", (event) => {
+  if (!pause.on) return;
+  const elt = event.detail.elt;
+  const own = event.detail.requestConfig?.triggeringEvent;
+  const poll = elt.id === "token-table" && !own;
+  const rowUpdate = elt.matches?.("tr[data-mint]");
+  if (poll || rowUpdate) event.preventDefault();
+});
+
+// A table wider than its box says that more columns are a sideways scroll away.
+const markOverflow = () => {
+  for (const box of document.querySelectorAll(".table-scroll")) {
+    box.toggleAttribute("data-overflow", box.scrollWidth > box.clientWidth + 1);
+  }
+};
+document.addEventListener("DOMContentLoaded", markOverflow);
+document.addEventListener("htmx:afterSettle", markOverflow);
+window.addEventListener("resize", markOverflow);
+
+// The short mint beside a symbol copies the whole mint with the keyboard too.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" && event.key !== " ") return;
+  const target = event.target instanceof Element ? event.target.closest("[data-copy][role=button]") : null;
+  if (target) {
+    event.preventDefault();
+    target.click();
+  }
+});

@@ -146,6 +146,10 @@ SORT_CASES: dict[str, list[dict[str, Any]]] = {
     "symbol": [{} for _ in range(3)],  # the symbols themselves: A, B, C
     "status": [{"status": s} for s in ("active", "monitoring", "monitoring")],
     "pools": [{"pool_count": v} for v in (1, 2, 3)],
+    "price": [{"price_usd": v} for v in (1e-7, 2e-5, 0.5)],
+    "market_cap": [{"market_cap_usd": v} for v in (5e3, 6e4, 7e5)],
+    "change_5m": [{"price_change_5m": v} for v in (-50.0, 0.0, 12.5)],
+    "change_1h": [{"price_change_1h": v} for v in (-90.0, 3.0, 400.0)],
     **{
         name: [{"smoothed_components": {name: v}} for v in (0.1, 0.2, 0.3)]
         for name in (
@@ -218,7 +222,7 @@ def test_it_pages_with_limit_and_offset_and_links(client: Client) -> None:
         ({"limit": 201}, "limit"),
         ({"limit": 0}, "limit"),
         ({"offset": -1}, "offset"),
-        ({"sort": "price"}, "sort"),
+        ({"sort": "pricey"}, "sort"),
         ({"status": "dead"}, "status"),
         ({"min_score": "high"}, "min_score"),
         ({"min_score": "nan"}, "min_score"),

@@ -53,6 +53,10 @@ def test_it_shows_one_row_per_token_with_every_value() -> None:
         liquidity_usd=36295.05,
         tx_5m=953,
         volume_5m=54232.17,
+        price_usd=0.00006541,
+        market_cap_usd=65_412.9,
+        price_change_5m=12.34,
+        price_change_1h=-3.0,
         migrated_at=timezone.now() - timedelta(minutes=12, seconds=5),
     )
     PoolFactory(token=token, dex_id="pumpswap", liquidity_usd=30_000)
@@ -66,22 +70,28 @@ def test_it_shows_one_row_per_token_with_every_value() -> None:
     assert row.attrs["data-mint"] == token.mint_address
     mint = token.mint_address
     assert cells(row) == [
-        f"AAA Alpha Dog {mint[:4]}…{mint[-4:]}",
-        "active",
-        "0.912",
+        f"☆ AAA Alpha Dog {mint[:4]}…{mint[-4:]}",
         "0.800",
-        "1.50",
-        "2.25",
-        "0.50",
-        "-0.10",
+        "$0.0₄6541",
+        "$65.4K",
+        "+12.3%",
+        "-3.0%",
         "$36.3K",
         "953",
         "$54.2K",
         "12m",
-        "—",  # never scored: no data age
+        "no data yet",  # never scored: no data age
+        "active",
+        "0.912",
+        "1.50",
+        "2.25",
+        "0.50",
+        "-0.10",
         "pumpswap×2 meteora",  # noqa: RUF001
         "DS SS",
     ]
+    changes = [row.find("td", data_col=c).classes() for c in ("change_5m", "change_1h")]
+    assert changes == [{"c-pct", "up"}, {"c-pct", "down"}]
     assert [badge.classes() for badge in row.find_all("span", class_="dex")] == [
         {"dex", "kept"},
         {"dex"},
@@ -162,17 +172,21 @@ def test_each_header_links_to_the_next_sort_keeping_the_filters() -> None:
     by_key = {a.attrs["data-sort"]: a for a in headers}
     assert list(by_key) == [
         "symbol",
-        "status",
-        "score",
         "smoothed_score",
-        "tx_accel",
-        "vol_momentum",
-        "token_freshness",
-        "orderflow_imbalance",
+        "price",
+        "market_cap",
+        "change_5m",
+        "change_1h",
         "liquidity",
         "tx_5m",
         "volume_5m",
         "age",
+        "status",
+        "score",
+        "tx_accel",
+        "vol_momentum",
+        "token_freshness",
+        "orderflow_imbalance",
         "pools",
     ]
     assert by_key["score"].attrs["href"] == "/?search=A&sort=score"  # sorted by it: flip
@@ -180,9 +194,9 @@ def test_each_header_links_to_the_next_sort_keeping_the_filters() -> None:
     assert by_key["symbol"].attrs["href"] == "/?search=A&sort=symbol"  # names: A to Z first
     assert by_key["score"].attrs["hx-get"] == by_key["score"].attrs["href"]
     assert by_key["score"].attrs["hx-push-url"] == "true"
-    assert by_key["score"].text() == "Score ▼"
+    assert by_key["score"].text() == "Raw ▼"
     sorted_header = parse(response.content).find("th", aria_sort="descending")
-    assert sorted_header.text() == "Score ▼"
+    assert sorted_header.text() == "Raw ▼"
 
 
 def test_the_table_polls_its_own_url_and_carries_its_state_into_the_filter_form() -> None:
@@ -191,7 +205,7 @@ def test_the_table_polls_its_own_url_and_carries_its_state_into_the_filter_form(
     section = parse(response.content).find("section", id="token-table")
     hidden = {i.attrs["name"]: i.attrs["value"] for i in section.find_all("input", form="filters")}
     assert section.attrs["hx-get"] == "/?status=active&sort=symbol&hot=on&page=2"
-    assert section.attrs["hx-trigger"] == "every 5s"
+    assert section.attrs["hx-trigger"] == "every 5s, watchlist from:body"
     assert hidden == {"status": "active", "sort": "symbol"}
 
 
@@ -204,7 +218,7 @@ def test_status_tabs_count_every_status_and_filter() -> None:
     live = Client().get("/")
     archived = Client().get("/", {"status": "archived"})
 
-    tabs = parse(live.content).find("nav", class_="tabs").find_all("a")
+    tabs = parse(live.content).find("nav", aria_label="Status").find_all("a")
     assert [(tab.text(), tab.attrs["href"]) for tab in tabs] == [
         ("Live 3", "/"),
         ("Monitoring 2", "/?status=monitoring"),
@@ -337,8 +351,8 @@ def test_the_query_count_does_not_grow_with_the_tokens(extra: dict[str, str]) ->
 
     three = query_count("/", **extra)
 
-    # settings, status counts, page count, tokens, their pools
-    assert (one, three) == (6, 6)
+    # settings, status counts, lane counts, page count, tokens, their pools
+    assert (one, three) == (7, 7)
 
 
 def test_the_favicon_is_found_where_browsers_look(client: Client) -> None:
@@ -396,4 +410,5 @@ def test_rows_keep_their_image_across_polls_and_show_a_short_mint(client: Client
     assert "hx-preserve" in image.attrs  # htmx keeps the loaded element: no fetch per poll
     short = row.find("code", class_="mint-short")
     assert short.text() == f"{token.mint_address[:4]}…{token.mint_address[-4:]}"
-    assert short.attrs["title"] == token.mint_address
+    assert short.attrs["title"] == f"{token.mint_address}: click to copy"
+    assert short.attrs["data-copy"] == token.mint_address

@@ -15,6 +15,7 @@ from moon.lib.templatetags.moon_format import (
     plain,
     price,
     signed_pct,
+    trend,
     usd,
     with_query,
 )
@@ -72,6 +73,10 @@ def test_usd_is_compact_with_three_significant_digits(value: float | None, text:
 )
 def test_prices_read_without_exponents(value: float | None, text: str) -> None:
     assert price(value) == text
+
+
+def test_a_change_is_up_down_or_flat() -> None:
+    assert [trend(v) for v in (12.3, -0.01, 0, None)] == ["up", "down", "", ""]
 
 
 def test_counts_and_percentages() -> None:

@@ -80,6 +80,14 @@ def signed_pct(value: float | None, digits: int = 1) -> str:
 
 
 @register.filter
+def trend(value: float | None) -> str:
+    """A CSS class for a change: "up", "down", or "" (none, or flat)."""
+    if value is None or float(value) == 0:
+        return ""
+    return "up" if float(value) > 0 else "down"
+
+
+@register.filter
 def share(value: float | None) -> str:
     """A fraction as a percentage: 0.1234 -> "12.3%"."""
     if value is None:

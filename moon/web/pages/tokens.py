@@ -22,10 +22,18 @@ from moon.lib.templatetags.moon_format import count, num, price, signed_pct, usd
 from moon.operations.health import dependencies_in_trouble
 from moon.web.charts import Snapshot, score_chart
 from moon.web.pages.risk import risk_rows, top_holders
-from moon.web.pages.token_forms import TokenFilterForm
+from moon.web.pages.token_forms import LANE_SORTS, TokenFilterForm
+from moon.web.pages.watchlist import watched_mints
 from scoring.engine import MODELS, Component, ScoringModel, get_model, metrics_from_json
 from scoring.models import DEFAULTS, ScoringSettings
-from scoring.selectors import DEFAULT_SORT, TokenFilters, token_list, token_score_history
+from scoring.selectors import (
+    DEFAULT_SORT,
+    LANES,
+    TokenFilters,
+    lane_counts,
+    token_list,
+    token_score_history,
+)
 from scoring.services.enqueue import token_refresh_enqueue
 from tokens.models import Token, token_is_hot
 from tokens.selectors import pools_by_liquidity, status_counts
@@ -57,6 +65,7 @@ class Column:
     label: str
     sort: str | None  # a key of tokens.selectors.SORTS
     css: str
+    rem: float  # its width: fixed, so a refresh never shifts the layout
     ascending_first: bool = False  # the first click sorts ascending (names, youngest first)
     title: str = ""
 
@@ -71,7 +80,7 @@ class Header:
 @dataclass(frozen=True)
 class Tab:
     label: str
-    status: str | None
+    value: str | None  # the query parameter's value; None: the parameter left out
     count: int
     current: bool
 
@@ -83,6 +92,7 @@ class TokenRow:
     components: list[tuple[float | None, float | None]]  # (smoothed, raw) per column
     stale: bool = False  # its latest snapshot is older than twice its refresh interval
     fallback: str | None = None  # the latest snapshot is a fallback or an emergency
+    pinned: bool = False  # on the viewer's watchlist
 
 
 # Data older than this many refresh intervals is stale: a refresh was missed, then another.
@@ -90,22 +100,28 @@ STALE_INTERVALS = 2
 
 
 def dashboard_columns(components: Sequence[Component]) -> list[Column]:
+    """The table's columns, those that matter first: at narrow widths the token (kept in view)
+    and its score show, the rest scroll."""
     return [
-        Column("Token", "symbol", "c-token", ascending_first=True),
-        Column("Status", "status", "c-status", ascending_first=True),
-        Column("Score", "score", "c-num", title="Raw score of the latest snapshot"),
-        Column("Smoothed", "smoothed_score", "c-num", title="EWMA of the score"),
+        Column("Token", "symbol", "c-token", 16, ascending_first=True),
+        Column("Score", "smoothed_score", "c-num", 4.6, title="Smoothed score (EWMA)"),
+        Column("Price", "price", "c-price", 6.4, title="Primary pool's price"),
+        Column("MCap", "market_cap", "c-money", 5, title="Market cap"),
+        Column("5m", "change_5m", "c-pct", 4.8, title="Price change over 5 minutes"),
+        Column("1h", "change_1h", "c-pct", 4.8, title="Price change over the hour"),
+        Column("Liq", "liquidity", "c-money", 5, title="Liquidity of the kept pools"),
+        Column("Tx 5m", "tx_5m", "c-int", 4.4, title="Transactions over 5 minutes"),
+        Column("Vol 5m", "volume_5m", "c-money", 5, title="Volume over 5 minutes"),
+        Column("Age", "age", "c-age", 4.8, ascending_first=True, title="Since migration"),
+        Column("Data", None, "c-data", 7.4, title="Age of the latest snapshot"),
+        Column("Status", "status", "c-status", 6.4, ascending_first=True),
+        Column("Raw", "score", "c-num", 4.2, title="Raw score of the latest snapshot"),
         *(
-            Column(c.label, c.key, "c-comp", title=f"smoothed {c.key}: {c.formula}")
+            Column(c.label, c.key, "c-comp", 4.6, title=f"smoothed {c.key}: {c.formula}")
             for c in components
         ),
-        Column("Liquidity", "liquidity", "c-money", title="Liquidity of the kept pools"),
-        Column("Tx 5m", "tx_5m", "c-int"),
-        Column("Vol 5m", "volume_5m", "c-money"),
-        Column("Age", "age", "c-age", ascending_first=True, title="Since migration"),
-        Column("Data", None, "c-age", title="Age of the latest snapshot"),
-        Column("Pools", "pools", "c-pools", title="Pools per DEX (kept pools highlighted)"),
-        Column("", None, "c-links"),
+        Column("Pools", "pools", "c-pools", 12.5, title="Pools per DEX (kept pools solid)"),
+        Column("", None, "c-links", 3.6),
     ]
 
 
@@ -136,11 +152,18 @@ def status_tabs(counts: Mapping[str, int], statuses: Sequence[str]) -> list[Tab]
     return tabs
 
 
+def lane_tabs(counts: Mapping[str, int], lane: str) -> list[Tab]:
+    return [
+        Tab(label, key or None, counts.get(key, 0), key == lane) for key, label in LANES.items()
+    ]
+
+
 def token_row(
     token: Token,
     components: Sequence[Component],
     settings: ScoringSettings,
     now: datetime,
+    pinned: bool = False,
 ) -> TokenRow:
     smoothed, raw = token.smoothed_components or {}, token.raw_components or {}
     hot = token_is_hot(token.smoothed_score, settings.min_score)
@@ -155,6 +178,7 @@ def token_row(
         and token.scored_at is not None
         and (now - token.scored_at).total_seconds() > STALE_INTERVALS * interval,
         fallback=fallback if fallback in ("fallback", "emergency") else None,
+        pinned=pinned,
     )
 
 
@@ -169,25 +193,46 @@ def newest_snapshot() -> datetime | None:
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     settings = ScoringSettings.objects.active()
+    watched = watched_mints(request)
     form = TokenFilterForm(request.GET)
     filters = form.token_filters(
-        hot_threshold=settings.min_score, fresh_hours=settings.freshness_threshold_hours
+        hot_threshold=settings.min_score,
+        fresh_hours=settings.freshness_threshold_hours,
+        pinned=watched,
     )
     tokens = token_list(filters).prefetch_related(pools_by_liquidity())
     page = Paginator(tokens, PAGE_SIZE).get_page(request.GET.get("page"))
+    pinned = (
+        list(
+            token_list(TokenFilters(statuses=Token.Status.values, sort=filters.sort))
+            .filter(mint_address__in=watched)
+            .prefetch_related(pools_by_liquidity())
+        )
+        if watched
+        else []
+    )
     components = model_components(settings.scoring_model_active)
+    columns = dashboard_columns(components)
     now = timezone.now()
     newest = newest_snapshot()
     limit = STALE_INTERVALS * settings.cold_interval_sec
     stale = newest is not None and (now - newest).total_seconds() > limit
+    lanes = lane_counts(
+        hot_line=settings.min_score, fresh_hours=settings.freshness_threshold_hours, now=now
+    )
     context = {
         "form": form,
         "filters": filters,
         "scoring": settings,
         "page": page,
-        "rows": [token_row(token, components, settings, now) for token in page],
-        "headers": sort_headers(dashboard_columns(components), filters.sort),
+        "rows": [
+            *(token_row(token, components, settings, now, pinned=True) for token in pinned),
+            *(token_row(token, components, settings, now) for token in page),
+        ],
+        "headers": sort_headers(columns, filters.sort),
+        "table_rem": sum(column.rem for column in columns),
         "tabs": status_tabs(status_counts(), filters.statuses),
+        "lanes": lane_tabs(lanes, filters.lane),
         "state": _hidden_state(filters),
         # An empty or stale dashboard says why, when something moon depends on is not ok.
         "troubles": dependencies_in_trouble() if stale or not page.object_list else [],
@@ -210,14 +255,17 @@ def dashboard_row(request: HttpRequest, mint: str) -> HttpResponse:
     settings = ScoringSettings.objects.active()
     components = model_components(settings.scoring_model_active)
     now = timezone.now()
-    context = {"row": token_row(token, components, settings, now), "now": now}
+    pinned = mint in watched_mints(request)
+    context = {"row": token_row(token, components, settings, now, pinned), "now": now}
     return render(request, "tokens/dashboard.html#token-row", context)
 
 
 def _hidden_state(filters: TokenFilters) -> dict[str, str]:
     """What the table's tabs and headers decide, carried into the filter form's submissions."""
-    state = {"status": filters.statuses[0] if filters.statuses else ""}
-    state["sort"] = filters.sort if filters.sort != DEFAULT_SORT else ""
+    state = {"status": filters.statuses[0] if filters.statuses else "", "lane": filters.lane}
+    state["sort"] = (
+        filters.sort if filters.sort != LANE_SORTS.get(filters.lane, DEFAULT_SORT) else ""
+    )
     return {name: value for name, value in state.items() if value}
 
 
