@@ -191,7 +191,8 @@ def token_score_history(*, token: Token, limit: int) -> list[dict[str, Any]]:
     """The token's latest `limit` snapshots, oldest first, without their bulky JSON.
 
     Each: id, created_at, score, smoothed_score, scoring_model, settings_version,
-    fallback (metrics["fallback"]) and quality_ok (metrics["data_quality_ok"]).
+    fallback (metrics["fallback"]), quality_ok (metrics["data_quality_ok"]) and price_usd
+    (metrics["price_usd"]).
     """
     latest = (
         TokenScore.objects.filter(token=token)
@@ -205,6 +206,7 @@ def token_score_history(*, token: Token, limit: int) -> list[dict[str, Any]]:
             "settings_version",
             fallback=F("metrics__fallback"),
             quality_ok=F("metrics__data_quality_ok"),
+            price_usd=F("metrics__price_usd"),
         )[:limit]
     )
     rows: list[dict[str, Any]] = [dict(row) for row in latest]

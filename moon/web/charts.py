@@ -1,15 +1,21 @@
-"""Geometry of the server-rendered score chart: snapshots in, pixel coordinates out.
+"""Geometry of the server-rendered charts of a token: its score and its price over the same
+snapshots, on the same time axis (so the two line up), with a line broken wherever refreshes
+stopped. Snapshots in, pixel coordinates out.
 
-Plain Python (no Django) so the arithmetic is tested on its own; the template only draws.
+Plain Python (no Django) so the arithmetic is tested on its own; the templates only draw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from moon.lib.svg import Scale, Tick, time_label, time_ticks, value_ticks
+
+MARGIN = (12, 16, 24, 64)  # top, right, bottom, left: room for a price's labels too
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,7 @@ class Snapshot:
     score: float
     smoothed_score: float
     fallback: str | None = None
+    price: float | None = None  # the primary pool's priceUsd then
 
 
 @dataclass(frozen=True)
@@ -47,15 +54,17 @@ class ScoreChart:
     x_ticks: tuple[Tick, ...]
     threshold_y: float | None  # the hot line, when it falls inside the value range
 
-    @property
-    def score_line(self) -> str:
-        """SVG polyline points of the raw score."""
-        return " ".join(f"{p.x:.1f},{p.y_score:.1f}" for p in self.points)
+    segments: tuple[tuple[int, ...], ...] = ()  # runs of point indices without a gap
 
     @property
-    def smoothed_line(self) -> str:
-        """SVG polyline points of the smoothed score."""
-        return " ".join(f"{p.x:.1f},{p.y_smoothed:.1f}" for p in self.points)
+    def score_lines(self) -> list[str]:
+        """SVG polyline points of the raw score, one per run of snapshots without a gap."""
+        return [_line(self.points, run, "y_score") for run in self.segments]
+
+    @property
+    def smoothed_lines(self) -> list[str]:
+        """SVG polyline points of the smoothed score, one per run."""
+        return [_line(self.points, run, "y_smoothed") for run in self.segments]
 
     @property
     def plot_width(self) -> float:
@@ -72,12 +81,14 @@ def score_chart(
     width: int = 1200,
     height: int = 250,
     threshold: float | None = None,
-    margin: tuple[int, int, int, int] = (12, 16, 24, 44),  # top, right, bottom, left
+    gap_seconds: float | None = None,
+    margin: tuple[int, int, int, int] = MARGIN,
 ) -> ScoreChart:
     """Place `snapshots` (oldest first) on a time x axis and a shared score y axis.
 
     y covers every raw and smoothed score and 0; the hot `threshold` is drawn when in range.
     Each point owns the x band halfway to its neighbours, so hovering anywhere near it works.
+    Two snapshots more than `gap_seconds` apart are not joined: refreshes stopped between.
     """
     top, right, bottom, left = margin
     x0, x1, y0, y1 = float(left), float(width - right), float(height - bottom), float(top)
@@ -103,6 +114,7 @@ def score_chart(
         y_ticks=tuple(Tick(y(v), f"{v:g}") for v in ticks),
         x_ticks=_time_axis(snapshots, x),
         threshold_y=y(threshold) if shown and threshold is not None else None,
+        segments=runs(snapshots, gap_seconds),
     )
 
 
@@ -124,4 +136,143 @@ def _time_axis(snapshots: Sequence[Snapshot], x: Scale) -> tuple[Tick, ...]:
         return (Tick(x(start.timestamp()), time_label(start, 0)),)
     return tuple(
         Tick(x(moment.timestamp()), time_label(moment, span)) for moment in time_ticks(start, end)
+    )
+
+
+def runs(snapshots: Sequence[Snapshot], gap_seconds: float | None) -> tuple[tuple[int, ...], ...]:
+    """The indices of `snapshots` cut wherever two neighbours lie more than `gap_seconds`
+    apart (None: never)."""
+    cuts: list[list[int]] = []
+    for i, snapshot in enumerate(snapshots):
+        apart = i > 0 and (snapshot.at - snapshots[i - 1].at).total_seconds()
+        if not cuts or (gap_seconds is not None and apart and apart > gap_seconds):
+            cuts.append([])
+        cuts[-1].append(i)
+    return tuple(tuple(run) for run in cuts)
+
+
+def _line(points: Sequence[Any], run: Sequence[int], attribute: str) -> str:
+    return " ".join(f"{points[i].x:.1f},{getattr(points[i], attribute):.1f}" for i in run)
+
+
+# --- The price chart ----------------------------------------------------------------------------
+
+# The price axis spans the 5th to 95th percentile of the prices, widened by this share of that
+# span on each side (never past the extremes): a one-off spike is drawn clipped at the edge
+# instead of flattening every other point into a line.
+ROBUST_QUANTILE = 0.05
+ROBUST_MARGIN = 0.25
+ROBUST_MIN_POINTS = 10  # fewer prices than this: the axis covers them all
+
+
+@dataclass(frozen=True)
+class PricePoint:
+    snapshot: Snapshot
+    x: float
+    y: float
+    clipped: str  # "high" or "low" when its price lies beyond the axis, else ""
+
+
+@dataclass(frozen=True)
+class PriceChart:
+    width: int
+    height: int
+    left: float
+    top: float
+    right: float
+    bottom: float
+    points: tuple[PricePoint, ...]  # the snapshots that have a price
+    y_ticks: tuple[Tick, ...]
+    x_ticks: tuple[Tick, ...]
+    segments: tuple[tuple[int, ...], ...]  # runs of `points` indices without a gap
+    domain: tuple[float, float]  # the prices the y axis spans
+
+    @property
+    def lines(self) -> list[str]:
+        return [_line(self.points, run, "y") for run in self.segments if len(run) > 1]
+
+    @property
+    def clipped(self) -> int:
+        return sum(1 for point in self.points if point.clipped)
+
+
+def robust_domain(values: Sequence[float]) -> tuple[float, float]:
+    """The price range an axis should span (see ROBUST_QUANTILE)."""
+    ordered = sorted(values)
+    lo, hi = ordered[0], ordered[-1]
+    if len(ordered) < ROBUST_MIN_POINTS:
+        return lo, hi
+    q_lo, q_hi = _quantile(ordered, ROBUST_QUANTILE), _quantile(ordered, 1 - ROBUST_QUANTILE)
+    spread = q_hi - q_lo
+    if spread <= 0:
+        spread = abs(q_hi) * 0.1 or 1.0
+    return max(lo, q_lo - ROBUST_MARGIN * spread), min(hi, q_hi + ROBUST_MARGIN * spread)
+
+
+def _quantile(ordered: Sequence[float], q: float) -> float:
+    position = q * (len(ordered) - 1)
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return ordered[below] + (ordered[above] - ordered[below]) * (position - below)
+
+
+def price_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
+    """Round ticks over [lo, hi] at any magnitude (a memecoin's price is often below 1e-6)."""
+    top = max(abs(lo), abs(hi))
+    unit = 10.0 ** math.floor(math.log10(top)) if top > 0 else 1.0
+    return [float(f"{v * unit:.6g}") for v in value_ticks(lo / unit, hi / unit, count)]
+
+
+def price_chart(
+    snapshots: Sequence[Snapshot],
+    *,
+    label: Callable[[float], str],
+    width: int = 1200,
+    height: int = 180,
+    gap_seconds: float | None = None,
+    margin: tuple[int, int, int, int] = MARGIN,
+) -> PriceChart:
+    """The prices of `snapshots` on the same x axis as score_chart() of the same snapshots.
+    A snapshot without a price leaves a gap, as does a pause longer than `gap_seconds`."""
+    top, right, bottom, left = margin
+    x0, x1, y0, y1 = float(left), float(width - right), float(height - bottom), float(top)
+    times = [s.at.timestamp() for s in snapshots] or [0.0]
+    x = Scale(min(times), max(times), x0, x1)
+    priced = [s for s in snapshots if s.price is not None]
+    prices = [float(s.price) for s in priced if s.price is not None]
+    lo, hi = robust_domain(prices) if prices else (0.0, 1.0)
+    ticks = price_ticks(lo, hi)
+    y = Scale(ticks[0], ticks[-1], y0, y1)
+    points = tuple(
+        PricePoint(
+            snapshot=s,
+            x=x(s.at.timestamp()),
+            y=y(min(max(price, ticks[0]), ticks[-1])),
+            clipped="high" if price > ticks[-1] else "low" if price < ticks[0] else "",
+        )
+        for s, price in zip(priced, prices, strict=True)
+    )
+    # A snapshot without a price breaks the line as a pause does.
+    position = {id(s): i for i, s in enumerate(snapshots)}
+    segments: list[list[int]] = []
+    for i, point in enumerate(points):
+        here = position[id(point.snapshot)]
+        previous = position[id(points[i - 1].snapshot)] if i else None
+        apart = (point.snapshot.at - points[i - 1].snapshot.at).total_seconds() if i else 0.0
+        broken = previous is None or here != previous + 1
+        if broken or (gap_seconds is not None and apart > gap_seconds):
+            segments.append([])
+        segments[-1].append(i)
+    return PriceChart(
+        width=width,
+        height=height,
+        left=x0,
+        top=y1,
+        right=x1,
+        bottom=y0,
+        points=points,
+        y_ticks=tuple(Tick(y(v), label(v)) for v in ticks),
+        x_ticks=_time_axis(snapshots, x),
+        segments=tuple(tuple(run) for run in segments),
+        domain=(ticks[0], ticks[-1]),
     )

@@ -109,7 +109,39 @@ def test_the_chart_has_one_point_per_stored_snapshot_with_its_values_on_hover() 
     ]
     assert [len(p.find_all("circle")) for p in points] == [2, 2, 2]
     assert len(svg.find_all("polyline")) == 2
-    assert html.find("figcaption").find("span", class_="muted").text() == "3 snapshots · UTC"
+    caption = html.find("figcaption").find("span", class_="muted").text()
+    assert caption == "3 snapshots · a break in a line: no refresh then · UTC"
+
+
+def test_the_price_chart_draws_the_stored_prices_with_their_gaps() -> None:
+    token = detail_token()
+    # every minute, then a 10-minute pause (no refresh), one snapshot without a price
+    for minute, value in [(0, 2e-5), (1, 3e-5), (2, 4e-5), (12, 3e-5), (13, None), (14, 2e-5)]:
+        TokenScoreFactory(
+            token=token,
+            created_at=T0 + timedelta(minutes=minute),
+            metrics={} if value is None else {"price_usd": value},
+        )
+
+    html = page(token)
+
+    price = html.find("svg", class_="price-chart")
+    score = html.find("svg", class_="score-chart")
+    assert (price.attrs["data-points"], price.attrs["data-segments"]) == ("5", "3")
+    assert score.attrs["data-segments"] == "2"  # the pause breaks the score's lines too
+    assert [p.find("title").text() for p in price.find_all("g", class_="snap")] == [
+        "2026-03-01 12:00:00 UTC price $0.0₄2000",
+        "2026-03-01 12:01:00 UTC price $0.0₄3000",
+        "2026-03-01 12:02:00 UTC price $0.0₄4000",
+        "2026-03-01 12:12:00 UTC price $0.0₄3000",
+        "2026-03-01 12:14:00 UTC price $0.0₄2000",
+    ]
+    assert len(price.find_all("polyline")) == 1  # the runs of one point are dots, not lines
+    score_x = [c.attrs["cx"] for c in score.find_all("circle", class_="smoothed")]
+    price_x = [c.attrs["cx"] for c in price.find_all("circle")]
+    assert price_x == [x for i, x in enumerate(score_x) if i != 4]  # one time axis
+    labels = [t.text() for t in price.find_all("text", class_="ylabel")]
+    assert labels[0] == "$0.0₄2000" and labels[-1] == "$0.0₄4000"
 
 
 def test_fallback_snapshots_are_marked_on_the_chart_and_in_the_recent_list() -> None:

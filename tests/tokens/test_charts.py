@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from moon.lib.svg import Scale, nice_step, time_ticks, value_ticks
-from moon.web.charts import Snapshot, score_chart
+from moon.web.charts import Snapshot, price_chart, price_ticks, robust_domain, runs, score_chart
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -72,8 +72,8 @@ def test_each_snapshot_becomes_one_point_placed_on_both_axes() -> None:
         (120.0, 10.0, 45.0),
         (320.0, 110.0, 70.0),
     ]
-    assert chart.score_line == "20.0,60.0 120.0,10.0 320.0,110.0"
-    assert chart.smoothed_line == "20.0,60.0 120.0,45.0 320.0,70.0"
+    assert chart.score_lines == ["20.0,60.0 120.0,10.0 320.0,110.0"]
+    assert chart.smoothed_lines == ["20.0,60.0 120.0,45.0 320.0,70.0"]
     assert [(t.position, t.label) for t in chart.y_ticks] == [
         (110.0, "0"),
         (85.0, "0.25"),
@@ -142,4 +142,71 @@ def test_a_span_beyond_a_day_labels_the_date() -> None:
 def test_no_snapshot_no_point() -> None:
     chart = score_chart([])
 
-    assert (chart.points, chart.x_ticks, chart.score_line) == ((), (), "")
+    assert (chart.points, chart.x_ticks, chart.score_lines) == ((), (), [])
+
+
+def priced(minutes: float, value: float | None) -> Snapshot:
+    return Snapshot(at(minutes), 0.5, 0.5, price=value)
+
+
+def test_a_pause_longer_than_the_gap_cuts_the_lines() -> None:
+    snapshots = [priced(m, 1.0) for m in (0, 1, 2, 10, 11)]  # refreshes stopped for 8 minutes
+
+    chart = score_chart(snapshots, width=340, height=136, margin=(10, 20, 26, 20),
+                        gap_seconds=240)  # fmt: skip
+
+    assert runs(snapshots, 240) == ((0, 1, 2), (3, 4))
+    assert runs(snapshots, None) == ((0, 1, 2, 3, 4),)
+    assert len(chart.score_lines) == len(chart.smoothed_lines) == 2
+    after = chart.points[3:]
+    assert chart.score_lines[1] == " ".join(f"{p.x:.1f},{p.y_score:.1f}" for p in after)
+
+
+def test_the_price_chart_shares_the_score_chart_s_time_axis() -> None:
+    snapshots = [priced(0, 2e-5), priced(1, None), priced(2, 4e-5), priced(3, 3e-5)]
+
+    prices = price_chart(snapshots, label=str, width=340, height=136, margin=(10, 20, 26, 20))
+    scores = score_chart(snapshots, width=340, height=136, margin=(10, 20, 26, 20))
+
+    by_time = {p.snapshot.at: p.x for p in scores.points}
+    assert [(p.x, by_time[p.snapshot.at]) for p in prices.points] == [
+        (20.0, 20.0),
+        (220.0, 220.0),
+        (320.0, 320.0),
+    ]  # the snapshot without a price has no point: a gap in the line
+    assert prices.segments == ((0,), (1, 2))
+    assert prices.lines == ["220.0,10.0 320.0,60.0"]  # a lone point is drawn, not joined
+    assert [t.label for t in prices.x_ticks] == [t.label for t in scores.x_ticks]
+    assert prices.domain == (2e-5, 4e-5)
+    assert [p.y for p in prices.points] == pytest.approx([110.0, 10.0, 60.0])
+
+
+def test_a_one_off_spike_does_not_flatten_the_price_scale() -> None:
+    values = [1e-5 * (1 + i / 100) for i in range(40)]
+    values[20] = 1e-3  # a 100x print on one snapshot
+
+    chart = price_chart([priced(i, v) for i, v in enumerate(values)], label=str)
+
+    lo, hi = chart.domain
+    assert hi < 2e-5  # the axis follows the other 39 prices
+    assert chart.clipped == 1
+    spike = chart.points[20]
+    assert (spike.clipped, spike.y) == ("high", chart.top)
+    others = [p.y for i, p in enumerate(chart.points) if i != 20]
+    assert max(others) - min(others) > 0.5 * (chart.bottom - chart.top)  # they use the height
+
+
+def test_a_robust_domain_needs_enough_prices() -> None:
+    assert robust_domain([1.0, 50.0, 2.0]) == (1.0, 50.0)
+    assert robust_domain([3.0] * 20) == (3.0, 3.0)
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "ticks"),
+    [
+        (6.5e-8, 7.2e-8, [6.4e-08, 6.6e-08, 6.8e-08, 7e-08, 7.2e-08]),
+        (0.5, 2.0, [0.5, 1.0, 1.5, 2.0]),
+    ],
+)
+def test_price_ticks_are_round_at_any_magnitude(lo: float, hi: float, ticks: list[float]) -> None:
+    assert price_ticks(lo, hi) == ticks

@@ -1,6 +1,7 @@
 """Token pages: the dashboard `/` and the detail `/tokens/<mint>/` (each also an htmx partial)."""
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from moon.lib.htmx import render_page
 from moon.lib.queue import QueueUnavailable
 from moon.lib.templatetags.moon_format import count, num, price, signed_pct, usd
 from moon.operations.health import dependencies_in_trouble
-from moon.web.charts import Snapshot, score_chart
+from moon.web.charts import Snapshot, price_chart, score_chart
 from moon.web.pages.risk import risk_rows, top_holders
 from moon.web.pages.token_forms import LANE_SORTS, TokenFilterForm
 from moon.web.pages.watchlist import watched_mints
@@ -396,9 +397,17 @@ def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
     active = ScoringSettings.objects.active()
     weights = _settings_of(history[-1]["settings_version"] if history else None, active)
     snapshots = [
-        Snapshot(row["created_at"], row["score"], row["smoothed_score"], row["fallback"])
+        Snapshot(
+            row["created_at"],
+            row["score"],
+            row["smoothed_score"],
+            row["fallback"],
+            _number(row["price_usd"]),
+        )
         for row in history
     ]
+    # Two snapshots further apart than a stale row's age: refreshes stopped in between.
+    gap = STALE_INTERVALS * active.cold_interval_sec
     metrics = token.metrics or {}
     check = getattr(token, "risk_check", None)  # None before the first risk check
     context = {
@@ -407,7 +416,8 @@ def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
         "risk_rows": risk_rows(check, active),
         "top_holders": top_holders(check),
         "risk_penalty": metrics.get("risk_penalty") or {},
-        "chart": score_chart(snapshots, threshold=active.min_score),
+        "chart": score_chart(snapshots, threshold=active.min_score, gap_seconds=gap),
+        "price_chart": price_chart(snapshots, label=price, gap_seconds=gap),
         "snapshot_count": len(snapshots),
         "chart_limit": CHART_SNAPSHOTS,
         "recent": list(reversed(history[-RECENT_SNAPSHOTS:])),
@@ -428,6 +438,17 @@ def token_detail(request: HttpRequest, mint: str) -> HttpResponse:
         "poll_seconds": DETAIL_POLL_SECONDS,
     }
     return render_page(request, "tokens/detail.html", "token-live", context)
+
+
+def _number(value: Any) -> float | None:
+    """A stored metric as a float, None when it is missing or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _settings_of(version: int | None, active: ScoringSettings) -> ScoringSettings:

@@ -45,9 +45,7 @@ def watch(request: HttpRequest, mint: str) -> HttpResponse:
     """Pin (watch=1, the default) or unpin (watch=0) a token. An htmx call gets 204 and the
     `watchlist` event, on which the table reads itself again; a plain form post goes back."""
     wanted = request.POST.get("watch", "1") != "0"
-    response: HttpResponse = (
-        HttpResponse(status=204) if request.htmx else redirect(_back(request))
-    )
+    response: HttpResponse = HttpResponse(status=204) if request.htmx else redirect(_back(request))
     error: tuple[int, str] | None = None  # status and message
     if request.user.is_authenticated:
         try:
