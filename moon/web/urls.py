@@ -25,6 +25,7 @@ settings_patterns = (
     [
         path("settings/", settings.settings_page, name="settings"),
         path("settings/revert/<int:version>/", settings.settings_revert, name="revert"),
+        path("settings/preview/", settings.settings_preview, name="preview"),
     ],
     "scoring",
 )

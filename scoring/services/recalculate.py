@@ -34,7 +34,7 @@ from scoring.engine import (
 )
 from scoring.models import ScoringSettings, TokenScore
 from scoring.services.refresh import _apply, _snapshot
-from tokens.models import Token
+from tokens.models import Token, token_is_hot
 from tokens.services.events import TokenState, token_changes
 
 CHUNK_SIZE = 500
@@ -207,3 +207,37 @@ def _state(snapshot: TokenScore | None) -> EwmaState | None:
         if name != FINAL_SCORE
     }
     return EwmaState(components, snapshot.smoothed_score, snapshot.scoring_model)
+
+
+# --- What a settings change would do -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HotPreview:
+    live: int  # refreshable tokens
+    hot_now: int  # hot under the active settings
+    hot_after: int  # hot once every live token is scored again under the candidate settings
+    rescored: int  # those with stored inputs to score again (the rest keep their score)
+
+    @property
+    def delta(self) -> int:
+        return self.hot_after - self.hot_now
+
+
+def hot_preview(
+    *, params: ScoringParams, current_line: float, now: datetime | None = None
+) -> HotPreview:
+    """How many live tokens `params` would make hot: each is scored again from its stored
+    metrics as a recalculation would, in memory; nothing is written."""
+    now = now or timezone.now()
+    tokens = list(Token.objects.refreshable().order_by("pk"))
+    hot_now = sum(token_is_hot(t.smoothed_score, current_line) for t in tokens)
+    hot_after = rescored = 0
+    for start in range(0, len(tokens), CHUNK_SIZE):
+        chunk = tokens[start : start + CHUNK_SIZE]
+        previous = _previous_good_snapshots([t.pk for t in chunk])
+        for token in chunk:
+            if _rescore(token, params, previous.get(token.pk), None, now) is not None:
+                rescored += 1
+            hot_after += token_is_hot(token.smoothed_score, params.min_score)
+    return HotPreview(len(tokens), hot_now, hot_after, rescored)

@@ -1,5 +1,6 @@
 """The /settings/ page (staff): the active scoring settings as a form, and their versions."""
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -7,12 +8,13 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from moon.lib.htmx import render_page, wants_partial
 from moon.web.pages.settings_forms import ScoringSettingsForm
-from scoring.models import ScoringSettings
+from scoring.models import PARAM_FIELDS, ScoringSettings
+from scoring.services.recalculate import HotPreview, hot_preview
 from scoring.services.settings import EDITABLE_FIELDS, scoring_settings_save
 
 HISTORY = 30
@@ -95,6 +97,44 @@ def _save(request: HttpRequest, form: ScoringSettingsForm) -> ScoringSettings | 
         "it applies from the next refresh on.",
     )
     return saved
+
+
+@dataclass(frozen=True)
+class PreviewLine:
+    label: str  # what changes: "all changes" or one field's label
+    preview: HotPreview
+
+
+PREVIEW_FIELDS = 6  # beyond this many changed fields, only their sum is previewed
+
+
+@staff_member_required
+@require_POST
+def settings_preview(request: HttpRequest) -> HttpResponse:
+    """How many live tokens the form's values would make hot: all the changes together, then
+    each alone. Rendered into the settings page as its fields change."""
+    active = ScoringSettings.objects.active()
+    # A bound ModelForm writes what it cleaned onto its instance: it gets a copy of its own.
+    form = ScoringSettingsForm(request.POST, instance=ScoringSettings.objects.active())
+    lines: list[PreviewLine] = []
+    valid = form.is_valid()
+    changes = form.changes() if valid else {}
+    if changes:
+        candidates = [("all changes", changes)]
+        if 1 < len(changes) <= PREVIEW_FIELDS:
+            candidates += [(str(form.fields[name].label), {name: changes[name]}) for name in changes]
+        for label, values in candidates:
+            params = dataclasses.replace(active.to_params(), **_param_values(values))
+            preview = hot_preview(params=params, current_line=active.min_score)
+            lines.append(PreviewLine(label, preview))
+    context = {"valid": valid, "changes": changes, "lines": lines}
+    return render(request, "scoring/settings.html#hot-preview", context)
+
+
+def _param_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes the engine reads (ScoringParams), as the model stores them."""
+    row = ScoringSettings(**changes)
+    return {name: getattr(row, name) for name in changes if name in PARAM_FIELDS}
 
 
 @staff_member_required
