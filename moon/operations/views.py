@@ -19,6 +19,7 @@ from ingestion.services.coverage import IntakeStatus
 from moon.lib.htmx import render_page
 from moon.operations.health import SystemStatus, system_status
 from moon.operations.logstore import log_records
+from moon.operations.models import worst
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,15 @@ def _readable(value: Any) -> Any:
 def system_sections(status: SystemStatus) -> dict[str, Any]:
     """What the /system/ page shows of a system status."""
     scheduler = status.scheduler
+    parts = {name: check.status for name, check in status.checks.items()}
+    parts["scheduler"] = scheduler.status
+    if status.intake is not None:
+        parts["intake"] = status.intake.status
+    page_status = worst([status.status, *parts.values()])
     return {
-        "status": status.status,
+        # The page's header: the worst of its sections, naming those not ok.
+        "status": page_status,
+        "troubled": [name for name, value in parts.items() if value != "ok"],
         "checked_at": status.checked_at,
         "checks": [
             (name, check.status, check.reason, check.since, detail_rows(check.details))

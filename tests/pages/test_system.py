@@ -56,7 +56,9 @@ def test_it_shows_every_part_of_the_system_status(
 
     html = parse(response.content)
     assert response.status_code == 200
-    assert html.find("h1").text() == ("System degraded checked 12:00:05 UTC · refreshes every 10s")
+    assert html.find("h1").text() == (
+        "System degraded listener not ok checked 12:00:05 UTC · refreshes every 10s"
+    )
     checks = html.find("table", class_="checks").find_all("tr")
     assert [[td.text() for td in row.find_all() if td.tag in {"th", "td"}] for row in checks] == [
         ["database", "ok since 09:00:00", "vendor postgresql"],
@@ -219,3 +221,30 @@ def test_flower_refuses_to_listen_beyond_loopback_without_a_password() -> None:
 
     assert refused.returncode == 2
     assert "set FLOWER_BASIC_AUTH=user:password" in refused.stderr
+
+
+def test_the_header_shows_the_worst_state_on_the_page_and_names_it(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks_ok = {"database": Check("ok", {})}
+    failing = dataclasses.replace(STATUS.scheduler, status="failing")
+    status = dataclasses.replace(STATUS, status="ok", checks=checks_ok, scheduler=failing)
+    monkeypatch.setattr("moon.operations.views.system_status", lambda: status)
+
+    html = parse(client.get("/system/").content)
+
+    assert html.find("span", data_field="status").text() == "failing"
+    assert html.find("span", data_field="troubled").text() == "scheduler not ok"
+
+
+def test_a_long_error_wraps_inside_the_page(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken() -> SystemStatus:
+        raise RuntimeError("x" * 3000)  # one unbroken word, as a long URL or traceback is
+
+    monkeypatch.setattr("moon.operations.views.system_status", broken)
+
+    html = parse(client.get("/system/").content)
+
+    assert html.find("p", class_="note").text() == "x" * 3000  # shown whole: the CSS wraps it
