@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest
 
 from ingestion.models import RiskCheck
-from moon.lib.templatetags.moon_format import num, usd
+from moon.lib.templatetags.moon_format import num, price, signed_pct, usd
 from moon.operations.models import Dependency
 from moon.push.models import AlertDelivery, AlertRule
 from moon.push.services import delivery_test
@@ -35,6 +35,20 @@ def shown(field: str, formatter: Callable[[Any], str], label: str = "") -> Calla
 
 
 SCORE, SMOOTHED = shown("score", num), shown("smoothed_score", num, "smoothed")
+LIQUIDITY = shown("liquidity_usd", usd, "liquidity")
+# The numbers the token's page shows read as the pages write them (0.463, $36.3K, $0.0₄6541,
+# +12.3%), never as Python floats.
+TOKEN_NUMBERS = (
+    SCORE,
+    SMOOTHED,
+    LIQUIDITY,
+    shown("volume_5m", usd, "volume 5m"),
+    shown("price_usd", price, "price"),
+    shown("market_cap_usd", usd, "market cap"),
+    shown("price_change_5m", signed_pct, "price change 5m"),
+    shown("price_change_1h", signed_pct, "price change 1h"),
+    shown("peak_liquidity_usd", usd, "peak liquidity"),
+)
 
 
 class PoolInline(admin.TabularInline[Pool, Token]):
@@ -46,12 +60,12 @@ class PoolInline(admin.TabularInline[Pool, Token]):
         "pair_address",
         "quote_symbol",
         "kept",
-        "liquidity_usd",
+        LIQUIDITY,
         "buys_5m",
         "sells_5m",
-        "volume_5m",
-        "volume_1h",
-        "price_usd",
+        shown("volume_5m", usd, "volume 5m"),
+        shown("volume_1h", usd, "volume 1h"),
+        shown("price_usd", price, "price"),
         "updated_at",
     )
     readonly_fields = fields
@@ -67,8 +81,8 @@ class RecentScoreInline(admin.TabularInline[TokenScore, Token]):
     verbose_name_plural = f"recent scores (latest {RECENT_SCORES})"
     fields = (
         "created_at",
-        "score",
-        "smoothed_score",
+        SCORE,
+        SMOOTHED,
         "scoring_model",
         "settings_version",
         "raw_components",
@@ -104,7 +118,7 @@ class TokenAdmin(admin.ModelAdmin[Token]):
         "status",
         SCORE,
         SMOOTHED,
-        shown("liquidity_usd", usd, "liquidity"),
+        LIQUIDITY,
         "risk_flags",
         "scored_at",
         "migrated_at",
@@ -115,15 +129,12 @@ class TokenAdmin(admin.ModelAdmin[Token]):
         "created_at",
         "last_updated_at",
         "scored_at",
-        "score",
-        "smoothed_score",
+        *TOKEN_NUMBERS,
         "scoring_model",
         "raw_components",
         "smoothed_components",
         "metrics",
-        "liquidity_usd",
         "tx_5m",
-        "volume_5m",
         "pool_count",
         "activated_at",
         "archived_at",
@@ -132,6 +143,8 @@ class TokenAdmin(admin.ModelAdmin[Token]):
         "risk_complete",
         "risk_checked_at",
     )
+    # Shown formatted above, never edited: a refresh owns them.
+    exclude = tuple(column.__name__.removesuffix("_shown") for column in TOKEN_NUMBERS)
     inlines = (PoolInline, RecentScoreInline)
     date_hierarchy = "migrated_at"
 
@@ -144,7 +157,7 @@ class PoolAdmin(admin.ModelAdmin[Pool]):
         "dex_id",
         "quote_symbol",
         "kept",
-        shown("liquidity_usd", usd, "liquidity"),
+        LIQUIDITY,
         "updated_at",
     )
     list_filter = ("dex_id", "kept")

@@ -139,9 +139,10 @@ def test_a_signed_in_user_keeps_the_watchlist_and_gets_the_browser_s_at_sign_in(
 
     pin(client, market["NEW"].mint_address, **HTMX)
 
-    assert list(
-        WatchedToken.objects.filter(user=user).values_list("token__symbol", flat=True)
-    ) == ["RISE", "NEW"]
+    assert list(WatchedToken.objects.filter(user=user).values_list("token__symbol", flat=True)) == [
+        "RISE",
+        "NEW",
+    ]
     assert symbols(client)[:2] == ["RISE", "NEW"]
     other = Client()
     other.force_login(StaffFactory())

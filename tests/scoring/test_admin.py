@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from scoring.models import ScoringSettings
-from tests.factories import StaffFactory, TokenFactory
+from tests.factories import PoolFactory, StaffFactory, TokenFactory, TokenScoreFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +100,26 @@ def test_the_token_list_shows_numbers_as_the_pages_do(staff_client: Client) -> N
     assert "0.300" in html
     assert "$36.3K" in html
     assert "mint_authority" in html
+
+
+def test_a_token_s_page_and_its_inlines_show_numbers_as_the_pages_do(
+    staff_client: Client,
+) -> None:
+    token = TokenFactory(score=4.632357858399987, smoothed_score=0.1 + 0.2,
+                         liquidity_usd=36295.05, price_usd=0.00006541,
+                         market_cap_usd=65412.9, price_change_5m=12.345)  # fmt: skip
+    PoolFactory(token=token, liquidity_usd=20001.5, price_usd=0.000065412345)
+    TokenScoreFactory(token=token, score=0.123456789, smoothed_score=0.3)
+
+    response = staff_client.get(f"/admin/tokens/token/{token.pk}/change/")
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    for text in ("4.632", "0.300", "$36.3K", "$0.0₄6541", "$65.4K", "+12.3%", "$20.0K", "0.123"):
+        assert text in html
+    for raw in ("4.632357858399987", "0.30000000000000004", "6.5412345e-05", "0.123456789"):
+        assert raw not in html
+    assert 'name="score"' not in html  # a refresh owns it: shown, never edited
 
 
 def test_risk_checks_are_listed_read_only(staff_client: Client) -> None:

@@ -122,7 +122,9 @@ def settings_preview(request: HttpRequest) -> HttpResponse:
     if changes:
         candidates = [("all changes", changes)]
         if 1 < len(changes) <= PREVIEW_FIELDS:
-            candidates += [(str(form.fields[name].label), {name: changes[name]}) for name in changes]
+            candidates += [
+                (str(form.fields[name].label), {name: changes[name]}) for name in changes
+            ]
         for label, values in candidates:
             params = dataclasses.replace(active.to_params(), **_param_values(values))
             preview = hot_preview(params=params, current_line=active.min_score)
