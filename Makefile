@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := moon.settings
 
-.PHONY: run test lint typecheck pytest demo bench drills system-deps clean
+.PHONY: run test lint typecheck pytest demo bench drills screens system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ drills: system-deps $(VENV)/.dev-installed
 
 bench: system-deps $(VENV)/.dev-installed
 	APP_ENV=test scripts/with-services $(BIN)/python -m scripts.bench $(BENCH_ARGS)
+
+# Each page at 400, 1280 and 1920 px as PNGs in var/screens/, from the width checks' market.
+SCREENS ?= $(CURDIR)/var/screens
+screens: system-deps $(VENV)/.dev-installed
+	APP_ENV=test MOON_SCREENS=$(SCREENS) scripts/with-services $(BIN)/pytest -q tests/browser/test_widths.py -k fits $(PYTEST_ARGS)
+	@echo "screens of every page at every width: $(SCREENS)/"; ls $(SCREENS)
 
 clean:
 	rm -rf $(VENV) var

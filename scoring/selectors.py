@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, OrderBy, Q, TextField
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast
 from django.db.models.lookups import Contains
 from django.utils import timezone
@@ -106,7 +107,7 @@ def _carrying(flag: str) -> Contains:
     return Contains(Cast(column, TextField()), json.dumps(flag))
 
 
-def lane_condition(lane: str, *, hot_line: float, since: datetime | None = None) -> Q:
+def lane_condition(lane: str, *, hot_line: float | Combinable, since: datetime | None = None) -> Q:
     """Which tokens a lane holds (LANES). The new lane is a migration after `since`; without
     it, that condition is left to the filters' fresh_hours."""
     if lane == "new":

@@ -55,7 +55,7 @@ class PoolInline(admin.TabularInline[Pool, Token]):
     model = Pool
     extra = 0
     can_delete = False
-    fields = (
+    fields = (  # type: ignore[assignment]  # Django takes callables here
         "dex_id",
         "pair_address",
         "quote_symbol",
@@ -68,7 +68,7 @@ class PoolInline(admin.TabularInline[Pool, Token]):
         shown("price_usd", price, "price"),
         "updated_at",
     )
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # Django takes callables here
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -79,7 +79,7 @@ class RecentScoreInline(admin.TabularInline[TokenScore, Token]):
     extra = 0
     can_delete = False
     verbose_name_plural = f"recent scores (latest {RECENT_SCORES})"
-    fields = (
+    fields = (  # type: ignore[assignment]  # Django takes callables here
         "created_at",
         SCORE,
         SMOOTHED,
@@ -87,7 +87,7 @@ class RecentScoreInline(admin.TabularInline[TokenScore, Token]):
         "settings_version",
         "raw_components",
     )
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]  # Django takes callables here
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         self._parent = obj
@@ -125,7 +125,7 @@ class TokenAdmin(admin.ModelAdmin[Token]):
     )
     list_filter = ("status", "risk_complete")
     search_fields = ("mint_address", "symbol", "name")
-    readonly_fields = (
+    readonly_fields = (  # type: ignore[assignment]  # Django takes callables here
         "created_at",
         "last_updated_at",
         "scored_at",

@@ -141,7 +141,7 @@ def test_the_price_chart_draws_the_stored_prices_with_their_gaps() -> None:
     price_x = [c.attrs["cx"] for c in price.find_all("circle")]
     assert price_x == [x for i, x in enumerate(score_x) if i != 4]  # one time axis
     labels = [t.text() for t in price.find_all("text", class_="ylabel")]
-    assert labels[0] == "$0.0₄2000" and labels[-1] == "$0.0₄4000"
+    assert (labels[0], labels[-1]) == ("$0.0₄2000", "$0.0₄4000")
 
 
 def test_fallback_snapshots_are_marked_on_the_chart_and_in_the_recent_list() -> None:

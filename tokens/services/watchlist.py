@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from tokens.models import Token, WatchedToken
@@ -14,7 +14,7 @@ class WatchlistFull(Exception):
     pass
 
 
-def watchlist_mints(*, user: AbstractBaseUser) -> list[str]:
+def watchlist_mints(*, user: User) -> list[str]:
     """The mints `user` watches, oldest pin first."""
     return list(
         WatchedToken.objects.filter(user=user)
@@ -23,7 +23,7 @@ def watchlist_mints(*, user: AbstractBaseUser) -> list[str]:
     )
 
 
-def watchlist_set(*, user: AbstractBaseUser, mint: str, watched: bool) -> bool:
+def watchlist_set(*, user: User, mint: str, watched: bool) -> bool:
     """Pin (`watched`) or unpin the token of `mint`; answers whether it is watched now.
     Raises Token.DoesNotExist for an unknown mint, WatchlistFull past WATCHLIST_LIMIT."""
     token = Token.objects.get(mint_address=mint)
@@ -39,7 +39,7 @@ def watchlist_set(*, user: AbstractBaseUser, mint: str, watched: bool) -> bool:
     return True
 
 
-def watchlist_merge(*, user: AbstractBaseUser, mints: Iterable[str]) -> int:
+def watchlist_merge(*, user: User, mints: Iterable[str]) -> int:
     """Add the known tokens of `mints` (a browser's list, at sign-in) to `user`'s watchlist,
     within the limit; answers how many were added."""
     have = set(watchlist_mints(user=user))

@@ -104,13 +104,13 @@ def dashboard_columns(components: Sequence[Component]) -> list[Column]:
     """The table's columns, those that matter first: at narrow widths the token (kept in view)
     and its score show, the rest scroll."""
     return [
-        Column("Token", "symbol", "c-token", 16, ascending_first=True),
+        Column("Token", "symbol", "c-token", 18, ascending_first=True),
         Column("Score", "smoothed_score", "c-num", 4.6, title="Smoothed score (EWMA)"),
         Column("Price", "price", "c-price", 6.4, title="Primary pool's price"),
         Column("MCap", "market_cap", "c-money", 5, title="Market cap"),
         Column("5m", "change_5m", "c-pct", 4.8, title="Price change over 5 minutes"),
         Column("1h", "change_1h", "c-pct", 4.8, title="Price change over the hour"),
-        Column("Liq", "liquidity", "c-money", 5, title="Liquidity of the kept pools"),
+        Column("Liquidity", "liquidity", "c-money", 5.8, title="Liquidity of the kept pools"),
         Column("Tx 5m", "tx_5m", "c-int", 4.4, title="Transactions over 5 minutes"),
         Column("Vol 5m", "volume_5m", "c-money", 5, title="Volume over 5 minutes"),
         Column("Age", "age", "c-age", 4.8, ascending_first=True, title="Since migration"),

@@ -45,7 +45,8 @@ def watch(request: HttpRequest, mint: str) -> HttpResponse:
     """Pin (watch=1, the default) or unpin (watch=0) a token. An htmx call gets 204 and the
     `watchlist` event, on which the table reads itself again; a plain form post goes back."""
     wanted = request.POST.get("watch", "1") != "0"
-    response: HttpResponse = HttpResponse(status=204) if request.htmx else redirect(_back(request))
+    htmx = bool(getattr(request, "htmx", False))
+    response: HttpResponse = HttpResponse(status=204) if htmx else redirect(_back(request))
     error: tuple[int, str] | None = None  # status and message
     if request.user.is_authenticated:
         try:
@@ -63,11 +64,11 @@ def watch(request: HttpRequest, mint: str) -> HttpResponse:
         else:
             _set_cookie(response, [*mints, mint] if wanted else mints)
     if error is not None:
-        if request.htmx:
+        if htmx:
             return HttpResponse(error[1], status=error[0], content_type="text/plain")
         messages.error(request, error[1])
         return response
-    if request.htmx:
+    if htmx:
         response["HX-Trigger"] = "watchlist"
     return response
 
