@@ -26,6 +26,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDTHS = (400, 1280, 1920)
 SCREENS = os.environ.get("MOON_SCREENS", "")
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# The cells matching a selector whose content is wider than the cell (cut with an ellipsis).
+CLIPPED = """selector => [...document.querySelectorAll(selector)]
+  .filter(cell => cell.scrollWidth > cell.clientWidth + 1).map(cell => cell.textContent.trim())"""
 
 
 def market(site: AsgiServer) -> dict[str, Token]:
@@ -126,6 +129,8 @@ def test_every_page_fits_its_width(page: Page, live_site: AsgiServer, width: int
     fell = page.locator(f"tr[data-mint='{tokens['FELL2'].mint_address}'] td.data-age")
     expect(fell.locator("[data-marker='fallback']")).to_have_text("fallback")
     expect(page.locator("tr.no-data b.symbol")).to_have_text("(no symbol)")
+    clipped = page.evaluate(CLIPPED, "#token-table thead th, #token-table td.c-pools")
+    assert clipped == [], "cut short: a header or a pools cell"
     table = page.locator(".table-scroll").first
     if table.evaluate("box => box.scrollWidth > box.clientWidth"):
         expect(page.locator(".scroll-hint")).to_be_visible()

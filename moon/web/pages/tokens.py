@@ -118,10 +118,10 @@ def dashboard_columns(components: Sequence[Component]) -> list[Column]:
         Column("Status", "status", "c-status", 6.4, ascending_first=True),
         Column("Raw", "score", "c-num", 4.2, title="Raw score of the latest snapshot"),
         *(
-            Column(c.label, c.key, "c-comp", 4.6, title=f"smoothed {c.key}: {c.formula}")
+            Column(c.label, c.key, "c-comp", 6, title=f"smoothed {c.key}: {c.formula}")
             for c in components
         ),
-        Column("Pools", "pools", "c-pools", 12.5, title="Pools per DEX (kept pools solid)"),
+        Column("Pools", "pools", "c-pools", 15, title="Pools per DEX (kept pools solid)"),
         Column("", None, "c-links", 3.6),
     ]
 
