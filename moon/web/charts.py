@@ -163,6 +163,8 @@ def _line(points: Sequence[Any], run: Sequence[int], attribute: str) -> str:
 ROBUST_QUANTILE = 0.05
 ROBUST_MARGIN = 0.25
 ROBUST_MIN_POINTS = 10  # fewer prices than this: the axis covers them all
+# The newest prices are always inside the axis: a breakout in progress is news, not a spike.
+ROBUST_KEEP_LATEST = 3
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,17 @@ def price_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     return [float(f"{v * unit:.6g}") for v in value_ticks(lo / unit, hi / unit, count)]
 
 
+def _split(run: Sequence[int], cut: Callable[[int], bool]) -> list[list[int]]:
+    """`run` cut at (and without) the indices `cut` picks."""
+    pieces: list[list[int]] = [[]]
+    for i in run:
+        if cut(i):
+            pieces.append([])
+        else:
+            pieces[-1].append(i)
+    return pieces
+
+
 def price_chart(
     snapshots: Sequence[Snapshot],
     *,
@@ -241,6 +254,9 @@ def price_chart(
     priced = [s for s in snapshots if s.price is not None]
     prices = [float(s.price) for s in priced if s.price is not None]
     lo, hi = robust_domain(prices) if prices else (0.0, 1.0)
+    latest = prices[-ROBUST_KEEP_LATEST:]
+    if latest:
+        lo, hi = min(lo, *latest), max(hi, *latest)
     ticks = price_ticks(lo, hi)
     y = Scale(ticks[0], ticks[-1], y0, y1)
     points = tuple(
@@ -253,16 +269,13 @@ def price_chart(
         for s, price in zip(priced, prices, strict=True)
     )
     # A snapshot without a price breaks the line as a pause does.
-    position = {id(s): i for i, s in enumerate(snapshots)}
-    segments: list[list[int]] = []
-    for i, point in enumerate(points):
-        here = position[id(point.snapshot)]
-        previous = position[id(points[i - 1].snapshot)] if i else None
-        apart = (point.snapshot.at - points[i - 1].snapshot.at).total_seconds() if i else 0.0
-        broken = previous is None or here != previous + 1
-        if broken or (gap_seconds is not None and apart > gap_seconds):
-            segments.append([])
-        segments[-1].append(i)
+    point_of = {id(point.snapshot): i for i, point in enumerate(points)}
+    segments = [
+        [point_of[id(snapshots[i])] for i in piece]
+        for run in runs(snapshots, gap_seconds)
+        for piece in _split(run, lambda i: snapshots[i].price is None)
+        if piece
+    ]
     return PriceChart(
         width=width,
         height=height,

@@ -9,6 +9,7 @@ recalculation twice gives the same numbers. Tokens whose latest snapshot holds n
 (never scored, or a fallback/emergency snapshot) are skipped.
 """
 
+import copy as copy_module
 import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -224,20 +225,25 @@ class HotPreview:
         return self.hot_after - self.hot_now
 
 
-def hot_preview(
-    *, params: ScoringParams, current_line: float, now: datetime | None = None
-) -> HotPreview:
-    """How many live tokens `params` would make hot: each is scored again from its stored
-    metrics as a recalculation would, in memory; nothing is written."""
+def hot_previews(
+    candidates: Sequence[ScoringParams], *, current_line: float, now: datetime | None = None
+) -> list[HotPreview]:
+    """How many live tokens each of `candidates` would make hot: each token is scored again
+    from its stored metrics as a recalculation would, in memory (its row and the state it is
+    smoothed against read once for every candidate); nothing is written."""
     now = now or timezone.now()
     tokens = list(Token.objects.refreshable().order_by("pk"))
-    hot_now = sum(token_is_hot(t.smoothed_score, current_line) for t in tokens)
-    hot_after = rescored = 0
+    previous: dict[int, TokenScore] = {}
     for start in range(0, len(tokens), CHUNK_SIZE):
-        chunk = tokens[start : start + CHUNK_SIZE]
-        previous = _previous_good_snapshots([t.pk for t in chunk])
-        for token in chunk:
-            if _rescore(token, params, previous.get(token.pk), None, now) is not None:
+        previous |= _previous_good_snapshots([t.pk for t in tokens[start : start + CHUNK_SIZE]])
+    hot_now = sum(token_is_hot(t.smoothed_score, current_line) for t in tokens)
+    previews = []
+    for params in candidates:
+        hot_after = rescored = 0
+        for token in tokens:
+            copy = copy_module.copy(token)  # _rescore writes its results onto the token
+            if _rescore(copy, params, previous.get(token.pk), None, now) is not None:
                 rescored += 1
-            hot_after += token_is_hot(token.smoothed_score, params.min_score)
-    return HotPreview(len(tokens), hot_now, hot_after, rescored)
+            hot_after += token_is_hot(copy.smoothed_score, params.min_score)
+        previews.append(HotPreview(len(tokens), hot_now, hot_after, rescored))
+    return previews

@@ -10,9 +10,19 @@ document.addEventListener("htmx:configRequest", (event) => {
   }
 });
 
-// A failed poll (server restarting, network blip) marks the page stale until the next success.
+// A failed read (server restarting, network blip) marks the page stale until the next success;
+// a refused action (a pin past the limit) says why instead.
 document.addEventListener("htmx:afterRequest", (event) => {
-  document.body.classList.toggle("stale", !event.detail.successful);
+  const verb = event.detail.requestConfig?.verb;
+  if (verb === "get") {
+    document.body.classList.toggle("stale", !event.detail.successful);
+    return;
+  }
+  const notice = document.getElementById("notice");
+  if (notice && event.detail.failed) {
+    notice.textContent = event.detail.xhr?.responseText || "That did not work: try again.";
+    setTimeout(() => { notice.textContent = ""; }, 6000);
+  }
 });
 
 // Token images come from third-party CDNs: hide the ones that fail instead of a broken icon.
@@ -49,20 +59,9 @@ const streamState = (open) => {
 document.addEventListener("htmx:sseOpen", () => streamState(true));
 document.addEventListener("htmx:sseError", () => streamState(false));
 document.addEventListener("htmx:afterSettle", () => streamState(stream.open));
-document.addEventListener("htmx:beforeRequest", (event) => {
-  const table = event.detail.elt;
-  if (table.id !== "token-table" || event.detail.requestConfig?.triggeringEvent) return;
-  const every = Number(table.closest("[data-poll-live]")?.dataset.pollLive || 0) * 1000;
-  const now = Date.now();
-  if (stream.open && now - stream.lastPoll < every) {
-    event.preventDefault();
-    return;
-  }
-  stream.lastPoll = now;
-});
-
 // Pause: the table stops changing (no row updates from the stream, no re-reading) until the
-// trader resumes; what they ask for themselves (a sort, a filter, a pin) still runs.
+// trader resumes, when it reads itself at once; what they ask for themselves (a sort, a
+// filter, a pin) still runs.
 const pause = { on: false };
 document.addEventListener("click", (event) => {
   const button = event.target instanceof Element ? event.target.closest("#pause") : null;
@@ -71,14 +70,23 @@ document.addEventListener("click", (event) => {
   button.setAttribute("aria-pressed", String(pause.on));
   button.textContent = pause.on ? "Resume" : "Pause";
   document.body.classList.toggle("paused", pause.on);
+  if (!pause.on) htmx.trigger(document.body, "resume");
 });
 document.addEventListener("htmx:beforeRequest", (event) => {
-  if (!pause.on) return;
-  const elt = event.detail.elt;
+  const table = event.detail.elt;
   const own = event.detail.requestConfig?.triggeringEvent;
-  const poll = elt.id === "token-table" && !own;
-  const rowUpdate = elt.matches?.("tr[data-mint]");
-  if (poll || rowUpdate) event.preventDefault();
+  if (pause.on && ((table.id === "token-table" && !own) || table.matches?.("tr[data-mint]"))) {
+    event.preventDefault();
+    return;
+  }
+  if (table.id !== "token-table" || own) return;
+  const every = Number(table.closest("[data-poll-live]")?.dataset.pollLive || 0) * 1000;
+  const now = Date.now();
+  if (stream.open && now - stream.lastPoll < every) {
+    event.preventDefault();
+    return;
+  }
+  stream.lastPoll = now;
 });
 
 // A table wider than its box says that more columns are a sideways scroll away.

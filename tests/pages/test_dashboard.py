@@ -72,6 +72,7 @@ def test_it_shows_one_row_per_token_with_every_value() -> None:
     assert cells(row) == [
         f"☆ AAA Alpha Dog {mint[:4]}…{mint[-4:]}",
         "0.800",
+        "",  # no flag
         "$0.0₄6541",
         "$65.4K",
         "+12.3%",
@@ -205,7 +206,7 @@ def test_the_table_polls_its_own_url_and_carries_its_state_into_the_filter_form(
     section = parse(response.content).find("section", id="token-table")
     hidden = {i.attrs["name"]: i.attrs["value"] for i in section.find_all("input", form="filters")}
     assert section.attrs["hx-get"] == "/?status=active&sort=symbol&hot=on&page=2"
-    assert section.attrs["hx-trigger"] == "every 5s, watchlist from:body"
+    assert section.attrs["hx-trigger"] == "every 5s, watchlist from:body, resume from:body"
     assert hidden == {"status": "active", "sort": "symbol"}
 
 

@@ -172,10 +172,9 @@ def test_pinning_an_unknown_token_or_past_the_limit_is_refused(
 def test_a_forged_cookie_shows_nothing_it_does_not_hold(
     client: Client, market: dict[str, Token]
 ) -> None:
-    client.cookies[COOKIE] = f"not-a-mint.{market['HOT'].mint_address}.<script>"
+    client.cookies[COOKIE] = f"not-a-mint.{market['NEW'].mint_address}.<script>"
 
-    assert symbols(client)[0] == "HOT"
-    assert len(symbols(client)) == 5
+    assert symbols(client) == ["NEW", "HOT", "RISE", "FADE", "RUG"]  # the one real pin on top
 
 
 def test_two_reads_of_an_unchanged_market_give_the_same_order(client: Client) -> None:
@@ -183,3 +182,47 @@ def test_two_reads_of_an_unchanged_market_give_the_same_order(client: Client) ->
         token(f"T{n:02d}", 0.4)
 
     assert symbols(client) == symbols(client) == [f"T{n:02d}" for n in range(12)][::-1]
+
+
+def test_a_pinned_archived_token_says_it_is_archived(client: Client) -> None:
+    gone = token("GONE", 0.5, status=Token.Status.ARCHIVED)
+    pin(client, gone.mint_address, HTTP_HX_REQUEST="true")
+
+    html = parse(client.get("/").content)
+
+    row = html.find("tr", data_mint=gone.mint_address)
+    assert row.find("span", data_marker="archived").text() == "archived"
+
+
+def test_a_risky_row_is_marked_at_its_edge(client: Client, market: dict[str, Token]) -> None:
+    token("MINT", 0.1, risk_flags=["mint_authority"])
+    html = parse(client.get("/").content)
+
+    risky = {
+        r.find("b", class_="symbol").text() for r in html.find_all("tr") if "risky" in r.classes()
+    }
+    assert risky == {"RUG", "MINT"}
+
+
+def test_the_next_page_after_a_pin_stays_on_this_site(
+    client: Client, market: dict[str, Token]
+) -> None:
+    mint = market["NEW"].mint_address
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        response = client.post(f"/tokens/{mint}/watch/", {"next": target})
+        assert response["Location"] == "/", target
+
+
+def test_signing_in_hands_the_browser_s_pins_over_to_the_user(
+    client: Client, market: dict[str, Token]
+) -> None:
+    pin(client, market["RISE"].mint_address, **HTMX)
+    user = UserFactory(is_staff=True)
+    client.post("/admin/login/", {"username": user.username, "password": "correct-horse-battery"})
+
+    response = pin(client, market["RISE"].mint_address, watch="0", **HTMX)  # unpinned, signed in
+
+    assert response.cookies[COOKIE].value == ""  # the cookie is spent: it cannot come back
+    client.logout()
+    client.post("/admin/login/", {"username": user.username, "password": "correct-horse-battery"})
+    assert not WatchedToken.objects.filter(user=user).exists()

@@ -110,3 +110,17 @@ def test_only_staff_preview(client: Client) -> None:
 
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_a_weight_alone_moves_the_count(staff_client: Client, market: list[Token]) -> None:
+    active = ScoringSettings.objects.active()
+    scores = sorted(t.smoothed_score for t in Token.objects.all())
+    staff_line = {"min_score": round((scores[2] + scores[3]) / 2, 6)}
+    scoring_settings_save(changes=staff_line, user=None, note="a line between the tokens")
+    tokens_recalculate()
+    now = hot_count()
+
+    lines = preview(staff_client, w_tx=0, w_vol=0, w_fresh=active.w_fresh, w_oi=0)
+
+    after = int(lines["all changes"][1].split()[0])
+    assert after != now  # only trade pace and buying set them apart: without, the count moves

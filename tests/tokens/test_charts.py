@@ -209,3 +209,12 @@ def test_a_robust_domain_needs_enough_prices() -> None:
 )
 def test_price_ticks_are_round_at_any_magnitude(lo: float, hi: float, ticks: list[float]) -> None:
     assert price_ticks(lo, hi) == ticks
+
+
+def test_a_breakout_in_progress_stays_on_the_scale() -> None:
+    values = [1e-5] * 36 + [2e-5, 5e-5, 1e-4, 3e-4]  # the newest prices climbing
+
+    chart = price_chart([priced(i, v) for i, v in enumerate(values)], label=str)
+
+    assert [p.clipped for p in chart.points[-3:]] == ["", "", ""]
+    assert chart.domain[1] >= 3e-4

@@ -35,18 +35,18 @@ def watchlist_set(*, user: User, mint: str, watched: bool) -> bool:
             return True
         if WatchedToken.objects.filter(user=user).count() >= WATCHLIST_LIMIT:
             raise WatchlistFull(f"A watchlist holds {WATCHLIST_LIMIT} tokens at most.")
-        WatchedToken.objects.create(user=user, token=token)
+    # A double tap may have pinned it meanwhile: that is the wanted state too.
+    WatchedToken.objects.get_or_create(user=user, token=token)
     return True
 
 
-def watchlist_merge(*, user: User, mints: Iterable[str]) -> int:
+def watchlist_merge(*, user: User, mints: Iterable[str]) -> None:
     """Add the known tokens of `mints` (a browser's list, at sign-in) to `user`'s watchlist,
-    within the limit; answers how many were added."""
+    within the limit."""
     have = set(watchlist_mints(user=user))
     room = WATCHLIST_LIMIT - len(have)
     wanted = [mint for mint in dict.fromkeys(mints) if mint not in have][: max(room, 0)]
     tokens = Token.objects.filter(mint_address__in=wanted)
-    created = WatchedToken.objects.bulk_create(
+    WatchedToken.objects.bulk_create(
         [WatchedToken(user=user, token=token) for token in tokens], ignore_conflicts=True
     )
-    return len(created)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from moon.lib.htmx import render_page, wants_partial
 from moon.web.pages.settings_forms import ScoringSettingsForm
 from scoring.models import PARAM_FIELDS, ScoringSettings
-from scoring.services.recalculate import HotPreview, hot_preview
+from scoring.services.recalculate import HotPreview, hot_previews
 from scoring.services.settings import EDITABLE_FIELDS, scoring_settings_save
 
 HISTORY = 30
@@ -125,10 +125,12 @@ def settings_preview(request: HttpRequest) -> HttpResponse:
             candidates += [
                 (str(form.fields[name].label), {name: changes[name]}) for name in changes
             ]
-        for label, values in candidates:
-            params = dataclasses.replace(active.to_params(), **_param_values(values))
-            preview = hot_preview(params=params, current_line=active.min_score)
-            lines.append(PreviewLine(label, preview))
+        base = active.to_params()
+        previews = hot_previews(
+            [dataclasses.replace(base, **_param_values(values)) for _, values in candidates],
+            current_line=active.min_score,
+        )
+        lines = [PreviewLine(label, p) for (label, _), p in zip(candidates, previews, strict=True)]
     context = {"valid": valid, "changes": changes, "lines": lines}
     return render(request, "scoring/settings.html#hot-preview", context)
 

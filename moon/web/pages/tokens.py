@@ -94,6 +94,7 @@ class TokenRow:
     stale: bool = False  # its latest snapshot is older than twice its refresh interval
     fallback: str | None = None  # the latest snapshot is a fallback or an emergency
     pinned: bool = False  # on the viewer's watchlist
+    risky: bool = False  # rugged, or a risk flag raised: marked at the row's edge
 
 
 # Data older than this many refresh intervals is stale: a refresh was missed, then another.
@@ -106,6 +107,7 @@ def dashboard_columns(components: Sequence[Component]) -> list[Column]:
     return [
         Column("Token", "symbol", "c-token", 18, ascending_first=True),
         Column("Score", "smoothed_score", "c-num", 4.6, title="Smoothed score (EWMA)"),
+        Column("Flags", None, "c-flags", 11, title="Snapshot and risk flags"),
         Column("Price", "price", "c-price", 6.4, title="Primary pool's price"),
         Column("MCap", "market_cap", "c-money", 5, title="Market cap"),
         Column("5m", "change_5m", "c-pct", 4.8, title="Price change over 5 minutes"),
@@ -180,6 +182,7 @@ def token_row(
         and (now - token.scored_at).total_seconds() > STALE_INTERVALS * interval,
         fallback=fallback if fallback in ("fallback", "emergency") else None,
         pinned=pinned,
+        risky=bool(token.risk_flags) or "rugged" in (token.flags or []),
     )
 
 

@@ -3,11 +3,13 @@ an anonymous browser's in a cookie, merged into the user's list at sign-in."""
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from moon.lib.solana import is_address
@@ -49,6 +51,9 @@ def watch(request: HttpRequest, mint: str) -> HttpResponse:
     response: HttpResponse = HttpResponse(status=204) if htmx else redirect(_back(request))
     error: tuple[int, str] | None = None  # status and message
     if request.user.is_authenticated:
+        # The browser's list joined the user's at sign-in: from now on the user's is the one.
+        if COOKIE in request.COOKIES:
+            _set_cookie(response, [])
         try:
             watchlist_set(user=request.user, mint=mint, watched=wanted)
         except Token.DoesNotExist:
@@ -76,15 +81,24 @@ def watch(request: HttpRequest, mint: str) -> HttpResponse:
 def _set_cookie(response: HttpResponse, mints: list[str]) -> None:
     if mints:
         response.set_cookie(
-            COOKIE, SEPARATOR.join(mints), max_age=COOKIE_SECONDS, samesite="Lax", httponly=True
+            COOKIE,
+            SEPARATOR.join(mints),
+            max_age=COOKIE_SECONDS,
+            samesite="Lax",
+            httponly=True,
+            secure=settings.SESSION_COOKIE_SECURE,
         )
     else:
         response.delete_cookie(COOKIE, samesite="Lax")
 
 
 def _back(request: HttpRequest) -> str:
+    """The page the pin came from: a path of this site, never elsewhere."""
     target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    safe = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe else "/"
 
 
 @receiver(user_logged_in, dispatch_uid="moon.watchlist.merge")
