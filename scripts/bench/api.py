@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if __package__ in (None, ""):  # run as a file: the repository, not scripts/bench, comes first
     sys.path[0] = str(ROOT)
 
+from scripts.bench import pages  # noqa: E402
 from scripts.bench.figures import Figure, print_table, write_json  # noqa: E402
 from scripts.bench.setup import django_ready, drop_indexes  # noqa: E402
 
@@ -348,6 +349,7 @@ def run(
         print(f"  {step}: {seconds:.1f} s", flush=True)
     db_ms, plan = query_plan()
     print(f"list query plan:\n{plan}\n", flush=True)
+    dashboard = pages.run(tokens)
     port = free_port()
     url = f"http://127.0.0.1:{port}{PATH}"
     log = ROOT / "var" / "bench" / "api-gunicorn.log"
@@ -368,6 +370,7 @@ def run(
     section = f"api ({tokens:,} tokens, {snapshots:,} snapshots)"
     return [
         *figures,
+        *dashboard,
         Figure(section, "list query in PostgreSQL (EXPLAIN ANALYZE)", db_ms, "ms"),
         Figure(section, "seed: tokens", timings["tokens"], "s"),
         Figure(section, "seed: snapshots", timings["snapshots"], "s"),
