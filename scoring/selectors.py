@@ -122,18 +122,29 @@ def lane_condition(lane: str, *, hot_line: float | Combinable, since: datetime |
     raise ValueError(f"unknown lane {lane!r}; use one of {', '.join(k for k in LANES if k)}")
 
 
-def lane_counts(
-    *, hot_line: float, fresh_hours: float, now: datetime | None = None
-) -> dict[str, int]:
-    """How many live tokens each lane holds, in one query ("" counts them all)."""
+@dataclass(frozen=True)
+class TabCounts:
+    lanes: dict[str, int]  # live tokens per lane ("" : every live token)
+    statuses: dict[str, int]  # tokens per status, archived included
+
+
+def tab_counts(*, hot_line: float, fresh_hours: float, now: datetime | None = None) -> TabCounts:
+    """What the dashboard's lane and status tabs count, in one pass over the tokens."""
     since = (now or timezone.now()) - timedelta(hours=fresh_hours)
-    conditions = {
-        lane: lane_condition(lane, hot_line=hot_line, since=since) for lane in LANES if lane
+    live = ~Q(status=Token.Status.ARCHIVED)
+    lanes = {
+        lane: live & lane_condition(lane, hot_line=hot_line, since=since) for lane in LANES if lane
     }
-    counts: dict[str, int] = Token.objects.refreshable().aggregate(
-        all=Count("id"), **{lane: Count("id", filter=q) for lane, q in conditions.items()}
+    aggregates = {
+        "lane_all": Count("id", filter=live),
+        **{f"lane_{lane}": Count("id", filter=q) for lane, q in lanes.items()},
+        **{f"status_{s}": Count("id", filter=Q(status=s)) for s in Token.Status.values},
+    }
+    counts: dict[str, int] = Token.objects.order_by().aggregate(**aggregates)
+    return TabCounts(
+        lanes={"": counts["lane_all"], **{lane: counts[f"lane_{lane}"] for lane in lanes}},
+        statuses={s: counts[f"status_{s}"] for s in Token.Status.values},
     )
-    return {"": counts.pop("all"), **counts}
 
 
 def token_list(

@@ -140,6 +140,8 @@ class Token(models.Model):
             ),
             models.Index(fields=["status", "last_updated_at"], name="token_due_idx"),
             models.Index(fields=["-migrated_at"], name="token_migrated_idx"),
+            # The dashboard's "data as of": the newest snapshot of a live token, off the index.
+            models.Index(fields=["-scored_at"], name="token_scored_idx"),
         ]
 
     def __str__(self) -> str:

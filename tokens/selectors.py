@@ -1,16 +1,8 @@
 """Reads of tokens and their pools, shared by the pages and the API."""
 
-from django.db.models import Count, F, Prefetch
+from django.db.models import F, Prefetch
 
 from tokens.models import Pool, Token
-
-
-def status_counts() -> dict[str, int]:
-    """How many tokens each status tab holds."""
-    counts = dict.fromkeys(Token.Status.values, 0)
-    for row in Token.objects.order_by().values("status").annotate(n=Count("id")):
-        counts[row["status"]] = row["n"]
-    return counts
 
 
 def pools_by_liquidity() -> Prefetch[str]:

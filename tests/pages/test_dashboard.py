@@ -352,8 +352,8 @@ def test_the_query_count_does_not_grow_with_the_tokens(extra: dict[str, str]) ->
 
     three = query_count("/", **extra)
 
-    # settings, status counts, lane counts, page count, tokens, their pools
-    assert (one, three) == (7, 7)
+    # settings, page count, newest snapshot, the tabs' counts, tokens, their pools
+    assert (one, three) == (6, 6)
 
 
 def test_the_favicon_is_found_where_browsers_look(client: Client) -> None:

@@ -32,13 +32,13 @@ from scoring.selectors import (
     DEFAULT_SORT,
     LANES,
     TokenFilters,
-    lane_counts,
+    tab_counts,
     token_list,
     token_score_history,
 )
 from scoring.services.enqueue import token_refresh_enqueue
 from tokens.models import Token, token_is_hot
-from tokens.selectors import pools_by_liquidity, status_counts
+from tokens.selectors import pools_by_liquidity
 
 logger = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     newest = newest_snapshot()
     limit = STALE_INTERVALS * settings.cold_interval_sec
     stale = newest is not None and (now - newest).total_seconds() > limit
-    lanes = lane_counts(
+    counts = tab_counts(
         hot_line=settings.min_score, fresh_hours=settings.freshness_threshold_hours, now=now
     )
     context = {
@@ -255,8 +255,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "headers": sort_headers(columns, filters.sort),
         "table_rem": sum(column.rem for column in columns),
-        "tabs": status_tabs(status_counts(), filters.statuses),
-        "lanes": lane_tabs(lanes, filters.lane),
+        "tabs": status_tabs(counts.statuses, filters.statuses),
+        "lanes": lane_tabs(counts.lanes, filters.lane),
         "state": _hidden_state(filters),
         # An empty or stale dashboard says why, when something moon depends on is not ok.
         "troubles": dependencies_in_trouble() if stale or not page.object_list else [],
