@@ -214,3 +214,18 @@ def test_token_images_are_fetched_once_not_per_poll(page: Page, live_site: AsgiS
     assert sorted(images) == fetched  # the poll swapped the table, the images stayed
     kept = page.evaluate("[...document.querySelectorAll('tr[data-mint] img')].map(i => i.loaded)")
     assert kept == [1] * 7  # the very elements loaded first: nothing to fetch or decode again
+
+
+@pytest.mark.usefixtures("signed_in")
+def test_the_settings_preview_follows_the_fields(page: Page, live_site: AsgiServer) -> None:
+    market(live_site)
+    page.goto(live_site.url + "/settings/")
+    expect(page.locator("#hot-preview")).to_contain_text("Change a value")
+
+    page.get_by_label("Hot line (smoothed score)").fill("0")
+
+    row = page.locator("#hot-preview tr[data-preview='all changes']")
+    expect(row).to_be_visible()
+    expect(row.locator("td").nth(3)).to_have_text("8")  # live tokens
+    expect(row.locator("td").nth(1)).to_have_text("3")  # HOT, STALE and FELL now
+    expect(row.locator("td").nth(2)).to_have_text("7 (+4)")  # every scored one; NEW has none
